@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { type DatabaseLocation, parseDatabaseUrl } from './db/sql-datasource';
+
+export const ROLES = ['VIEWER', 'OPERATOR', 'APPROVER', 'AUDITOR'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+export interface OperatorSpec {
+  name: string;
+  roles: RoleName[];
+  token: string;
+}
+
+/** Settings of one connector instance (from DSR_CONFIG_FILE, with env overrides for the app). */
+const connectorSettingsSchema = z
+  .object({
+    kind: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a connector kind such as "app"').optional(),
+    enabled: z.boolean().default(true),
+    deadlineMs: z.number().int().min(50).max(120_000).optional(),
+    databaseUrl: z.string().optional(),
+  })
+  .loose();
+export type ConnectorSettings = z.infer<typeof connectorSettingsSchema> & { kind: string };
+
+const fileSchema = z
+  .object({
+    connectors: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'connector ids are lowercase words'), connectorSettingsSchema).default({}),
+  })
+  .strict();
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const intIn = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from ${min} to ${max} (got "${v.slice(0, 20)}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const dbUrl = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): DatabaseLocation | undefined => {
+      if (v === undefined || v === '') return undefined;
+      try {
+        return parseDatabaseUrl(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `${name}: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    });
+
+/** DSR_OPERATORS="name:ROLE[+ROLE]:token,...". Never echoes a token in an error. */
+export function parseOperators(raw: string): OperatorSpec[] {
+  const seen = new Set<string>();
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const first = entry.indexOf(':');
+      const second = entry.indexOf(':', first + 1);
+      if (first < 0 || second < 0) throw new ConfigError(`DSR_OPERATORS entry ${i + 1} must be name:ROLE[+ROLE]:token`);
+      const name = entry.slice(0, first);
+      const roles = entry.slice(first + 1, second).split('+');
+      const token = entry.slice(second + 1);
+      if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new ConfigError(`DSR_OPERATORS entry ${i + 1}: the name must be 1-64 letters, digits or . _ @ -`);
+      for (const r of roles) {
+        if (!(ROLES as readonly string[]).includes(r)) throw new ConfigError(`DSR_OPERATORS entry ${i + 1} ("${name}"): role must be one of ${ROLES.join(', ')}`);
+      }
+      if (token.length === 0 || /\s/.test(token)) throw new ConfigError(`DSR_OPERATORS entry ${i + 1} ("${name}"): the token must be non-empty without spaces`);
+      if (seen.has(name)) throw new ConfigError(`DSR_OPERATORS names must be unique ("${name}" appears twice)`);
+      seen.add(name);
+      return { name, roles: [...new Set(roles)] as RoleName[], token };
+    });
+}
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'NODE_ENV must be development, production or test' }).default('development'),
+  DSR_HOST: z.string().min(1).default('127.0.0.1'),
+  DSR_PORT: intIn('DSR_PORT', 0, 65535, 4000),
+  DSR_DATA_DIR: z.string().min(1).default('./.data'),
+  DSR_DATABASE_URL: dbUrl('DSR_DATABASE_URL'),
+  DSR_APP_DATABASE_URL: dbUrl('DSR_APP_DATABASE_URL'),
+  DSR_OPERATORS: z.string().optional(),
+  DSR_HMAC_KEY: z.string().optional(),
+  DSR_HMAC_KEY_FILE: z.string().optional(),
+  DSR_CONNECTOR_DEADLINE_MS: intIn('DSR_CONNECTOR_DEADLINE_MS', 50, 120_000, 5000),
+  DSR_CONFIG_FILE: z.string().optional(),
+  DSR_DEMO_USERS: intIn('DSR_DEMO_USERS', 7, 1_000_000, 3000),
+  DSR_DEMO_EVENTS: intIn('DSR_DEMO_EVENTS', 0, 50_000_000, 300_000),
+  DSR_MAX_SUBJECTS: intIn('DSR_MAX_SUBJECTS', 1, 1000, 100),
+  DSR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'DSR_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  dataDir: string;
+  /** The gateway's own store. */
+  store: DatabaseLocation;
+  /** Operators from DSR_OPERATORS; undefined means "demo operators". */
+  operators?: OperatorSpec[];
+  /** Key for subject HMACs and the audit chain; undefined means "demo key kept in the data dir". */
+  hmacKey?: Buffer;
+  connectorDeadlineMs: number;
+  maxSubjectsPerCall: number;
+  connectors: Record<string, ConnectorSettings>;
+  /** The embedded demo app database, used when the app connector has no databaseUrl. */
+  demo: { users: number; events: number; appDatabase: DatabaseLocation };
+  logLevel: string;
+}
+
+function readKey(env: z.infer<typeof envSchema>, isProd: boolean): Buffer | undefined {
+  let raw = env.DSR_HMAC_KEY;
+  if (!raw && env.DSR_HMAC_KEY_FILE) {
+    try {
+      raw = readFileSync(env.DSR_HMAC_KEY_FILE, 'utf8').trim();
+    } catch {
+      throw new ConfigError('DSR_HMAC_KEY_FILE: the file cannot be read');
+    }
+  }
+  if (!raw) {
+    if (isProd) throw new ConfigError('DSR_HMAC_KEY (or DSR_HMAC_KEY_FILE) is required when NODE_ENV=production: at least 32 characters');
+    return undefined;
+  }
+  if (raw.length < 32) throw new ConfigError('DSR_HMAC_KEY must be at least 32 characters');
+  return Buffer.from(raw, 'utf8');
+}
+
+function readConnectorFile(file: string | undefined): z.infer<typeof fileSchema> {
+  if (!file) return { connectors: {} };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`DSR_CONFIG_FILE: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'not valid JSON'} (${file})`);
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`DSR_CONFIG_FILE: ${describeIssue(parsed.error.issues[0]!)}`);
+  return parsed.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.join('.') : 'value';
+  return `${where}: ${issue.message}`;
+}
+
+/** Reads and validates the whole configuration; throws ConfigError with one clear line. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`);
+  }
+  const env = parsed.data;
+  const isProd = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.DSR_DATA_DIR);
+  const operators = env.DSR_OPERATORS === undefined || env.DSR_OPERATORS.trim() === '' ? undefined : parseOperators(env.DSR_OPERATORS);
+  if (isProd && !operators) throw new ConfigError('DSR_OPERATORS is required when NODE_ENV=production: name:ROLE[+ROLE]:token,...');
+  if (isProd && !env.DSR_DATABASE_URL) throw new ConfigError('DSR_DATABASE_URL is required when NODE_ENV=production: mysql://user:password@host:port/database');
+
+  const file = readConnectorFile(env.DSR_CONFIG_FILE);
+  const connectors: Record<string, ConnectorSettings> = {};
+  const fromFile = file.connectors;
+  if (!fromFile.app) fromFile.app = { enabled: true };
+  for (const [id, s] of Object.entries(fromFile)) {
+    const kind = s.kind ?? id;
+    let databaseUrl = s.databaseUrl;
+    if (id === 'app' && env.DSR_APP_DATABASE_URL && !databaseUrl) databaseUrl = source.DSR_APP_DATABASE_URL;
+    if (databaseUrl) {
+      try {
+        parseDatabaseUrl(databaseUrl);
+      } catch (e) {
+        throw new ConfigError(`connectors.${id}.databaseUrl: ${(e as Error).message}`);
+      }
+    }
+    connectors[id] = { ...s, kind, databaseUrl };
+  }
+
+  return {
+    env: env.NODE_ENV,
+    host: env.DSR_HOST,
+    port: env.DSR_PORT,
+    dataDir,
+    store: env.DSR_DATABASE_URL ?? { kind: 'sqlite', path: path.join(dataDir, 'gateway.sqlite') },
+    operators,
+    hmacKey: readKey(env, isProd),
+    connectorDeadlineMs: env.DSR_CONNECTOR_DEADLINE_MS,
+    maxSubjectsPerCall: env.DSR_MAX_SUBJECTS,
+    connectors,
+    demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },
+    logLevel: env.DSR_LOG_LEVEL,
+  };
+}

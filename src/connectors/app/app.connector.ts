@@ -1,0 +1,150 @@
+import type { DataSource } from 'typeorm';
+import type { ConnectorSettings } from '../../config';
+import { createSqlDataSource, type DatabaseLocation, parseDatabaseUrl, QueryCounter } from '../../db/sql-datasource';
+import type { Connector, ConnectorEnvironment, ConnectorFactory, Identifier, Row, SubjectKey, SystemSnapshot } from '../connector';
+import { APP_DESCRIPTOR } from './app.descriptor';
+import { AppSubjectResolver } from './app.resolver';
+
+const PROFILE_SQL = `SELECT u.id, u.first_name, u.last_name, u.email, u.email_normalized, u.phone,
+  u.organisation_id, o.name AS organisation_name, o.contract_start AS organisation_contract_start,
+  o.contract_end AS organisation_contract_end, u.marketing_consent, u.processing_restricted,
+  u.created_at, u.last_login_at
+  FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE `;
+
+/** One query per dataset for any number of users: `user_id IN (...)` over an indexed column. */
+const DATASET_SQL: Record<string, (inList: string) => string> = {
+  activity: (ids) => `SELECT v.id, v.user_id, v.content_item_id, c.kind AS content_kind, c.title AS content_title,
+    v.viewed_at, v.duration_seconds, v.device
+    FROM view_events v JOIN content_items c ON c.id = v.content_item_id
+    WHERE v.user_id IN (${ids}) ORDER BY v.viewed_at DESC, v.id DESC`,
+  enrolments: (ids) => `SELECT e.id, e.user_id, e.course_id, c.title AS course_title, e.enrolled_at,
+    e.progress_percent, e.completed_at, e.certificate_id
+    FROM enrolments e JOIN courses c ON c.id = e.course_id
+    WHERE e.user_id IN (${ids}) ORDER BY e.enrolled_at DESC, e.id DESC`,
+  assignments: (ids) => `SELECT a.id, a.user_id, a.mission_id, m.title AS mission_title, a.assigned_at, a.due_at, a.status
+    FROM mission_assignments a JOIN missions m ON m.id = a.mission_id
+    WHERE a.user_id IN (${ids}) ORDER BY a.assigned_at DESC, a.id DESC`,
+  answers: (ids) => `SELECT an.id, an.user_id, an.assignment_id, a.mission_id, m.title AS mission_title,
+    an.answer_text, an.submitted_at, an.score
+    FROM answers an JOIN mission_assignments a ON a.id = an.assignment_id JOIN missions m ON m.id = a.mission_id
+    WHERE an.user_id IN (${ids}) ORDER BY an.submitted_at DESC, an.id DESC`,
+};
+
+const placeholders = (n: number) => new Array(n).fill('?').join(', ');
+const APP_USER_ID = /^[1-9][0-9]{0,9}$/;
+
+/**
+ * The company's own app database. Subjects are found by exact, normalised email, E.164 phone or
+ * user id through indexed columns; identifiers are bound parameters, never patterns.
+ */
+export class AppConnector implements Connector {
+  readonly system = APP_DESCRIPTOR;
+  readonly accepts = ['email', 'phone', 'appUserId'] as const;
+  /** Every statement this connector sends (for tests and benchmarks). */
+  readonly queries = new QueryCounter();
+  private ds?: DataSource;
+
+  constructor(
+    readonly id: string,
+    private readonly location: DatabaseLocation,
+  ) {}
+
+  async init(): Promise<void> {
+    this.ds = createSqlDataSource(this.location, { counter: this.queries, poolSize: 5 });
+    await this.ds.initialize();
+  }
+
+  async close(): Promise<void> {
+    if (this.ds?.isInitialized) await this.ds.destroy();
+  }
+
+  private get db(): DataSource {
+    if (!this.ds?.isInitialized) throw new Error('app connector is not initialised');
+    return this.ds;
+  }
+
+  async collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]> {
+    const emails = new Set<string>();
+    const phones = new Set<string>();
+    const ids = new Set<number>();
+    for (const s of subjects) {
+      s.email?.forEach((e) => emails.add(e));
+      s.phone?.forEach((p) => phones.add(p));
+      s.appUserId?.filter((id) => APP_USER_ID.test(id)).forEach((id) => ids.add(Number(id)));
+    }
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (emails.size) (where.push(`u.email_normalized IN (${placeholders(emails.size)})`), params.push(...emails));
+    if (phones.size) (where.push(`u.phone IN (${placeholders(phones.size)})`), params.push(...phones));
+    if (ids.size) (where.push(`u.id IN (${placeholders(ids.size)})`), params.push(...ids));
+    const users: Row[] = where.length ? await this.query(PROFILE_SQL + where.join(' OR '), params) : [];
+    signal.throwIfAborted();
+
+    const userIds = users.map((u) => Number(u.id));
+    const byDataset = new Map<string, Map<number, Row[]>>();
+    if (userIds.length) {
+      await Promise.all(
+        Object.entries(DATASET_SQL).map(async ([name, sql]) => {
+          const rows = await this.query(sql(placeholders(userIds.length)), userIds);
+          byDataset.set(name, groupBy(rows, (r) => Number(r.user_id)));
+        }),
+      );
+      signal.throwIfAborted();
+    }
+
+    return subjects.map((s) => {
+      const mine = users.filter(
+        (u) =>
+          s.email?.includes(String(u.email_normalized)) ||
+          (u.phone !== null && s.phone?.includes(String(u.phone))) ||
+          s.appUserId?.includes(String(u.id)),
+      );
+      const datasets = [
+        { name: 'profile', records: mine },
+        ...Object.keys(DATASET_SQL).map((name) => ({
+          name,
+          records: mine.flatMap((u) => byDataset.get(name)?.get(Number(u.id)) ?? []),
+        })),
+      ];
+      return {
+        found: mine.length > 0,
+        restricted: mine.some((u) => Number(u.processing_restricted) === 1),
+        datasets,
+      };
+    });
+  }
+
+  discover(snapshot: SystemSnapshot): Omit<Identifier, 'source'>[] {
+    const profile = snapshot.datasets.find((d) => d.name === 'profile')?.records ?? [];
+    return profile.flatMap((u) => [
+      { kind: 'appUserId' as const, value: String(u.id) },
+      { kind: 'email' as const, value: String(u.email_normalized) },
+      ...(u.phone ? [{ kind: 'phone' as const, value: String(u.phone) }] : []),
+    ]);
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<Row[]> {
+    const rows = (await this.db.query(sql, params)) as Row[];
+    return rows.map((r) => ({ ...r }));
+  }
+}
+
+function groupBy<T>(rows: T[], key: (r: T) => number): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+export const appConnectorFactory: ConnectorFactory = {
+  kind: 'app',
+  resolvers: [AppSubjectResolver],
+  create(id: string, settings: ConnectorSettings, env: ConnectorEnvironment): Connector {
+    const location = settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : env.config.demo.appDatabase;
+    return new AppConnector(id, location);
+  },
+};

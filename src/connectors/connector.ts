@@ -1,0 +1,93 @@
+/**
+ * The connector SPI: the small interface every system the gateway talks to implements.
+ * Connectors are batched (one collect call for many subjects), never scan a whole list to find
+ * one person, and match identifiers exactly.
+ */
+
+export type IdentifierKind = 'email' | 'phone' | 'appUserId' | 'customerNumber' | 'crmPersonId';
+export const IDENTIFIER_KINDS: readonly IdentifierKind[] = ['email', 'phone', 'appUserId', 'customerNumber', 'crmPersonId'];
+
+/** One subject's normalised identifiers: each kind may carry several values (enrichment adds some). */
+export type SubjectKey = Partial<Record<IdentifierKind, string[]>>;
+
+export interface Identifier {
+  kind: IdentifierKind;
+  value: string;
+  /** "input" or the id of the system that revealed it. */
+  source: string;
+}
+
+export type Provenance = 'PROVIDED' | 'OBSERVED' | 'DERIVED';
+export type LegalBasis = 'CONSENT' | 'CONTRACT' | 'LEGAL_OBLIGATION' | 'LEGITIMATE_INTEREST';
+export type Capability = 'ACCESS' | 'ERASURE' | 'RECTIFICATION' | 'RESTRICTION' | 'MARKETING_SUPPRESSION' | 'MANUAL_STEPS';
+
+export interface FieldDescriptor {
+  name: string;
+  category: string;
+  provenance: Provenance;
+}
+
+export interface DatasetDescriptor {
+  name: string;
+  description: string;
+  purposes: string[];
+  legalBasis: LegalBasis;
+  retention: string;
+  fields: FieldDescriptor[];
+}
+
+/** The data map of one system (GDPR Art. 30) and the source of the Art. 15 information. */
+export interface SystemDescriptor {
+  name: string;
+  processor?: string;
+  location: string;
+  transferSafeguard?: string;
+  capabilities: Capability[];
+  datasets: DatasetDescriptor[];
+}
+
+export type Row = Record<string, unknown>;
+
+export interface DatasetSnapshot {
+  name: string;
+  /** Records as the source holds them (field names kept). */
+  records: Row[];
+}
+
+/** What one system holds about one subject, at one moment. */
+export interface SystemSnapshot {
+  found: boolean;
+  /** Processing of this subject is restricted in this system (Art. 18). */
+  restricted: boolean;
+  datasets: DatasetSnapshot[];
+}
+
+export interface Connector {
+  readonly id: string;
+  readonly system: SystemDescriptor;
+  /** Identifier kinds this system can be searched by. */
+  readonly accepts: readonly IdentifierKind[];
+  init?(): Promise<void>;
+  close?(): Promise<void>;
+  /** Batched: one call for many subjects; results in the subjects' order. */
+  collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]>;
+  /** Person-level identifiers this system reveals, for enrichment. */
+  discover?(snapshot: SystemSnapshot): Omit<Identifier, 'source'>[];
+}
+
+/** Builds a connector from its settings; one per connector kind. */
+export interface ConnectorFactory {
+  readonly kind: string;
+  create(id: string, settings: import('../config').ConnectorSettings, env: ConnectorEnvironment): Connector;
+  /** type-graphql resolvers of this system's typed views on Subject (used when its id is the kind). */
+  readonly resolvers?: readonly Function[];
+}
+
+export interface ConnectorEnvironment {
+  config: import('../config').Config;
+  logger: import('../logger').Logger;
+}
+
+export function emptySnapshot(datasets: readonly DatasetDescriptor[]): SystemSnapshot {
+  return { found: false, restricted: false, datasets: datasets.map((d) => ({ name: d.name, records: [] })) };
+}

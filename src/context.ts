@@ -1,0 +1,33 @@
+import type { Request } from 'express';
+import type { Operator, OperatorDirectory } from './auth/operators';
+import type { ConnectorRegistry } from './connectors/registry';
+import type { Logger } from './logger';
+import type { AuditService } from './services/audit.service';
+import { SystemLoaders } from './services/system-loaders';
+import type { SubjectService } from './services/subject.service';
+
+/** The long-lived services a request may use. */
+export interface Services {
+  registry: ConnectorRegistry;
+  subjects: SubjectService;
+  audit: AuditService;
+  operators: OperatorDirectory;
+  deadlineMs: (connectorId: string) => number;
+  logger: Logger;
+}
+
+/** Per request: who is asking, fresh DataLoaders (never shared between operators), the services. */
+export interface GatewayContext {
+  operator?: Operator;
+  loaders: SystemLoaders;
+  services: Services;
+}
+
+export function createContext(services: Services, req: Pick<Request, 'headers'>): GatewayContext {
+  const authorization = req.headers.authorization;
+  return {
+    operator: services.operators.authenticate(Array.isArray(authorization) ? authorization[0] : authorization),
+    loaders: new SystemLoaders((c) => services.deadlineMs(c.id), services.logger),
+    services,
+  };
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { demoPeople, SAMPLE_PERSON_IDS } from '../simulators/people';
+import { isAppDatabaseSeeded, seedAppDatabase } from '../simulators/app-db/seed';
+import type { Config, OperatorSpec } from './config';
+import { createSqlDataSource, type DatabaseLocation } from './db/sql-datasource';
+import type { Gateway } from './gateway';
+import type { Logger } from './logger';
+import { SystemLoaders } from './services/system-loaders';
+
+/** The demo's operators when DSR_OPERATORS is unset: one per role, tokens kept in the data dir. */
+const DEMO_OPERATORS: Omit<OperatorSpec, 'token'>[] = [
+  { name: 'olivia', roles: ['OPERATOR'] },
+  { name: 'anders', roles: ['APPROVER'] },
+  { name: 'vera', roles: ['VIEWER'] },
+  { name: 'astrid', roles: ['AUDITOR'] },
+];
+
+export interface DemoSetup {
+  operators: OperatorSpec[];
+  /** True when the operators are the demo's own (their tokens are printed at start). */
+  demoOperators: boolean;
+  hmacKey: Buffer;
+}
+
+function readOrCreate(file: string, create: () => string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const content = create();
+  writeFileSync(file, content, { mode: 0o600 });
+  return content;
+}
+
+/**
+ * Fills what the embedded demo needs and configuration left open: the data dir, a key for subject
+ * HMACs, operators, and the seeded app database. Production configuration leaves nothing open.
+ */
+export async function prepareDemo(config: Config, logger: Logger): Promise<DemoSetup> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const hmacKey =
+    config.hmacKey ?? Buffer.from(readOrCreate(path.join(config.dataDir, 'hmac.key'), () => randomBytes(32).toString('hex')).trim(), 'utf8');
+  const operators =
+    config.operators ??
+    (JSON.parse(
+      readOrCreate(path.join(config.dataDir, 'demo-operators.json'), () =>
+        JSON.stringify(DEMO_OPERATORS.map((o) => ({ ...o, token: randomBytes(24).toString('base64url') })), null, 2),
+      ),
+    ) as OperatorSpec[]);
+  const app = config.connectors.app;
+  if (app?.enabled && !app.databaseUrl) await seedIfEmpty(config.demo.appDatabase, config, logger);
+  return { operators, demoOperators: config.operators === undefined, hmacKey };
+}
+
+async function seedIfEmpty(location: DatabaseLocation, config: Config, logger: Logger): Promise<void> {
+  const ds = createSqlDataSource(location);
+  await ds.initialize();
+  try {
+    if (await isAppDatabaseSeeded(ds)) return;
+    logger.info({ users: config.demo.users, events: config.demo.events }, 'seeding the demo app database');
+    const started = Date.now();
+    const summary = await seedAppDatabase(ds, location.kind, { users: config.demo.users, events: config.demo.events });
+    logger.info({ users: summary.users, events: summary.events, ms: Date.now() - started }, 'demo app database seeded');
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/**
+ * Writes $DSR_DATA_DIR/demo-subjects.json: the sample subjects with the systems that hold data
+ * about each, found by asking the gateway itself (so the read is audited like any other).
+ */
+export async function writeDemoSubjects(config: Config, gateway: Gateway): Promise<{ email: string; systems: string[] }[]> {
+  const people = demoPeople(SAMPLE_PERSON_IDS.length);
+  const loaders = new SystemLoaders((c) => gateway.services.deadlineMs(c.id), gateway.services.logger);
+  const views = await gateway.services.subjects.view({ name: 'demo-setup', roles: ['OPERATOR'] }, loaders, people.map((p) => ({ email: p.email })));
+  const samples = people.map((p, i) => ({
+    email: p.email.trim().normalize('NFC').toLowerCase(),
+    systems: views[i]!.systems.filter((s) => s.status === 'OK').map((s) => s.system),
+  }));
+  writeFileSync(path.join(config.dataDir, 'demo-subjects.json'), `${JSON.stringify(samples, null, 2)}\n`);
+  return samples;
+}

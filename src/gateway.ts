@@ -1,0 +1,82 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
+import { OperatorDirectory } from './auth/operators';
+import type { Config, OperatorSpec } from './config';
+import { ConnectorRegistry } from './connectors/registry';
+import type { Services } from './context';
+import { openStore } from './db/store';
+import type { Logger } from './logger';
+import { buildGatewaySchema } from './schema';
+import { createServer } from './server';
+import { AuditService } from './services/audit.service';
+import { KeyedHash } from './services/keyed-hash';
+import { SubjectService } from './services/subject.service';
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  operators: OperatorSpec[];
+  hmacKey: Buffer;
+}
+
+export interface Gateway {
+  readonly services: Services;
+  readonly store: DataSource;
+  readonly httpServer: Server;
+  /** Starts listening; resolves to the base URL (http://host:port). */
+  listen(): Promise<string>;
+  /** Stops accepting, lets requests in flight finish, closes connectors and the store. */
+  close(): Promise<void>;
+}
+
+/** Wires config -> store -> connectors -> GraphQL server. */
+export async function createGateway({ config, logger, operators, hmacKey }: GatewayOptions): Promise<Gateway> {
+  const store = await openStore(config.store);
+  const registry = ConnectorRegistry.fromConfig(config, logger);
+  try {
+    await registry.init();
+  } catch (e) {
+    await registry.close();
+    await store.destroy();
+    throw e;
+  }
+  const keyed = new KeyedHash(hmacKey);
+  const audit = new AuditService(store, keyed);
+  const services: Services = {
+    registry,
+    audit,
+    subjects: new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall),
+    operators: new OperatorDirectory(operators),
+    deadlineMs: (id) => config.connectors[id]?.deadlineMs ?? config.connectorDeadlineMs,
+    logger,
+  };
+  const schema = await buildGatewaySchema(registry.typedViewFactories());
+  const httpServer = createHttpServer();
+  const { app, apollo } = await createServer({ schema, services, store, httpServer, production: config.env === 'production' });
+  httpServer.on('request', app);
+
+  let closed = false;
+  return {
+    services,
+    store,
+    httpServer,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          const { port } = httpServer.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve(`http://${host}:${port}`);
+        });
+      }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await apollo.stop(); // drains the HTTP server
+      if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+      await registry.close();
+      await store.destroy();
+    },
+  };
+}

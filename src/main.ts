@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { prepareDemo, writeDemoSubjects } from './demo';
+import { createGateway } from './gateway';
+import { createLogger } from './logger';
+
+/** start: config -> demo defaults -> store -> connectors -> server. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`dsr-gateway: invalid configuration: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  const demo = await prepareDemo(config, logger);
+  const gateway = await createGateway({ config, logger, operators: demo.operators, hmacKey: demo.hmacKey });
+  const url = await gateway.listen();
+  const samples = await writeDemoSubjects(config, gateway);
+
+  const out: string[] = [`GraphQL: ${url}/graphql`, `Health:  ${url}/healthz`, `Ready:   ${url}/readyz`];
+  if (demo.demoOperators) {
+    out.push('', 'Demo operators (Authorization: Bearer <token>):');
+    for (const o of demo.operators) out.push(`  ${o.name.padEnd(8)} ${o.roles.join('+').padEnd(10)} ${o.token}`);
+  }
+  out.push('', `Sample subjects (${samples.length}) are in ${config.dataDir}/demo-subjects.json`);
+  console.log(out.join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    console.error(`dsr-gateway: invalid configuration: ${e.message}`);
+  } else {
+    console.error(`dsr-gateway: could not start: ${(e as Error)?.name ?? 'error'}: ${safeMessage(e)}`);
+  }
+  process.exit(1);
+});
+
+/** Start-up errors name what failed (a database that does not answer) without secrets. */
+function safeMessage(e: unknown): string {
+  const msg = (e as Error)?.message ?? String(e);
+  return msg.replace(/\/\/[^@/\s]*@/g, '//<credentials>@').slice(0, 300);
+}

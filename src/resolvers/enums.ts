@@ -1,0 +1,15 @@
+import { registerEnumType } from 'type-graphql';
+
+const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const Role = asEnum(['VIEWER', 'OPERATOR', 'APPROVER', 'AUDITOR'] as const);
+export const Provenance = asEnum(['PROVIDED', 'OBSERVED', 'DERIVED'] as const);
+export const LegalBasis = asEnum(['CONSENT', 'CONTRACT', 'LEGAL_OBLIGATION', 'LEGITIMATE_INTEREST'] as const);
+export const Capability = asEnum(['ACCESS', 'ERASURE', 'RECTIFICATION', 'RESTRICTION', 'MARKETING_SUPPRESSION', 'MANUAL_STEPS'] as const);
+export const SystemStatus = asEnum(['OK', 'NOT_FOUND', 'ERROR', 'TIMEOUT'] as const);
+
+registerEnumType(Role, { name: 'Role' });
+registerEnumType(Provenance, { name: 'Provenance', description: 'GDPR Art. 20 scope: PROVIDED + OBSERVED' });
+registerEnumType(LegalBasis, { name: 'LegalBasis' });
+registerEnumType(Capability, { name: 'Capability' });
+registerEnumType(SystemStatus, { name: 'SystemStatus' });
