@@ -175,8 +175,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
   const file = readConnectorFile(env.DSR_CONFIG_FILE);
   const connectors: Record<string, ConnectorSettings> = {};
-  const fromFile = file.connectors;
-  if (!fromFile.app) fromFile.app = { enabled: true };
+  // the built-in app connector first, unless the file says otherwise
+  const fromFile: typeof file.connectors = { app: { enabled: true }, ...file.connectors };
   for (const [id, s] of Object.entries(fromFile)) {
     const kind = s.kind ?? id;
     let databaseUrl = s.databaseUrl;

@@ -279,7 +279,7 @@ export async function seedAppDatabase(ds: DataSource, dialect: SqlDialect, opts:
     return { id: person.id, organisation, createdAt, lastLoginAt, activeUntil, marketing, restricted, primaryDevice };
   });
 
-  // Event activity is Zipf-distributed (weight 1/rank) over users who have logged in, damped for
+  // Event activity is Zipf-like (weight rank^-0.6) over users who have logged in, damped for
   // users whose active period in the event window is shorter than a year. The heavy sample user
   // always has rank 1 (and a long active period); everyone else gets a seeded random rank.
   const active = plans.filter((p) => p.lastLoginAt !== null && p.id !== HEAVY_USER_ID);
@@ -293,7 +293,7 @@ export async function seedAppDatabase(ds: DataSource, dialect: SqlDialect, opts:
   for (let r = 0; r < ranked.length; r++) {
     const user = ranked[r];
     const activeSeconds = (user.lastLoginAt ?? user.activeUntil) - Math.max(user.createdAt, EVENTS_START);
-    total += (1 / (r + 1)) * Math.min(1, Math.max(activeSeconds, DAY) / (365 * DAY));
+    total += Math.pow(r + 1, -0.6) * Math.min(1, Math.max(activeSeconds, DAY) / (365 * DAY));
     cumulative[r] = total;
   }
 

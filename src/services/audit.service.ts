@@ -52,6 +52,9 @@ export class AuditService {
   private async append(m: EntityManager, entries: AuditEntry[]): Promise<AuditEventEntity[]> {
     const headQuery = m.getRepository(AuditChainHeadEntity).createQueryBuilder('h').where('h.id = 1');
     if (this.ds.options.type === 'mysql') headQuery.setLock('pessimistic_write');
+    // SQLite: write first, so the transaction takes the database's write lock (waiting for another
+    // process that holds it) before it reads the head; a read first could not be upgraded safely
+    else await m.query('UPDATE audit_chain_head SET last_seq = last_seq WHERE id = 1');
     const head = await headQuery.getOneOrFail();
     const at = new Date().toISOString();
     let { lastSeq, lastHash } = head;

@@ -70,7 +70,10 @@ export class SubjectService {
         }
       }
       identifiers.push(...revealed);
-      pending = this.registry.connectors.filter((c) => revealed.some((id) => id.source !== c.id && c.accepts.includes(id.kind)));
+      // a system that failed or was late is not asked again in this request
+      pending = this.registry.connectors.filter(
+        (c) => !isFailure(results.get(c.id)) && revealed.some((id) => id.source !== c.id && c.accepts.includes(id.kind)),
+      );
     }
     const systems = this.registry.connectors.map((c) => results.get(c.id)!);
     return {
@@ -90,3 +93,5 @@ export class SubjectService {
     return loaders.load(connector, usable);
   }
 }
+
+const isFailure = (r: SystemResult | undefined) => r?.status === 'ERROR' || r?.status === 'TIMEOUT';

@@ -49,18 +49,30 @@ export class AppConnector implements Connector {
     private readonly location: DatabaseLocation,
   ) {}
 
-  async init(): Promise<void> {
-    this.ds = createSqlDataSource(this.location, { counter: this.queries, poolSize: 5 });
-    await this.ds.initialize();
+  /**
+   * Connects on first use (and again after a failure), so a database that is down at start-up
+   * makes this system answer ERROR instead of stopping the gateway.
+   */
+  private connecting?: Promise<DataSource>;
+
+  private db(): Promise<DataSource> {
+    if (this.ds?.isInitialized) return Promise.resolve(this.ds);
+    this.connecting ??= (async () => {
+      const ds = createSqlDataSource(this.location, { counter: this.queries, poolSize: 5 });
+      try {
+        await ds.initialize();
+      } finally {
+        this.connecting = undefined;
+      }
+      this.ds = ds;
+      return ds;
+    })();
+    return this.connecting;
   }
 
   async close(): Promise<void> {
+    await this.connecting?.catch(() => undefined);
     if (this.ds?.isInitialized) await this.ds.destroy();
-  }
-
-  private get db(): DataSource {
-    if (!this.ds?.isInitialized) throw new Error('app connector is not initialised');
-    return this.ds;
   }
 
   async collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]> {
@@ -124,7 +136,7 @@ export class AppConnector implements Connector {
   }
 
   private async query(sql: string, params: unknown[]): Promise<Row[]> {
-    const rows = (await this.db.query(sql, params)) as Row[];
+    const rows = (await (await this.db()).query(sql, params)) as Row[];
     return rows.map((r) => ({ ...r }));
   }
 }

@@ -1,0 +1,74 @@
+import { getIntrospectionQuery } from 'graphql';
+import { codes, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
+
+type Who = 'none' | 'bogus' | 'VIEWER' | 'OPERATOR' | 'APPROVER' | 'AUDITOR';
+
+/**
+ * The role matrix: every root operation of the schema, with the roles that may run it. The test
+ * fails when the schema has an operation this table does not list, so none is forgotten.
+ */
+const MATRIX: Record<string, { query: string; allowed: Who[] }> = {
+  'Query.me': { query: '{ me { name roles } }', allowed: ['VIEWER', 'OPERATOR', 'APPROVER', 'AUDITOR'] },
+  'Query.systems': { query: '{ systems { id } }', allowed: ['VIEWER', 'OPERATOR', 'APPROVER', 'AUDITOR'] },
+  'Query.subject': { query: '{ subject(input: {appUserId: "1"}) { found } }', allowed: ['OPERATOR'] },
+  'Query.subjects': { query: '{ subjects(inputs: [{appUserId: "1"}]) { found } }', allowed: ['OPERATOR'] },
+  'Query.auditEvents': { query: '{ auditEvents(first: 1) { edges { node { id } } } }', allowed: ['AUDITOR'] },
+  'Query.verifyAuditChain': { query: '{ verifyAuditChain { ok } }', allowed: ['AUDITOR'] },
+};
+
+const TOKEN: Record<Who, string | null> = {
+  none: null,
+  bogus: 'not-a-real-token-000000000000',
+  VIEWER: TOKENS.VIEWER,
+  OPERATOR: TOKENS.OPERATOR,
+  APPROVER: TOKENS.APPROVER,
+  AUDITOR: TOKENS.AUDITOR,
+};
+
+describe('roles: every operation against every role and no token', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('lists every root operation of the schema', async () => {
+    const res = await gw.gql(TOKENS.VIEWER, getIntrospectionQuery());
+    const types = res.data.__schema.types as { name: string; fields: { name: string }[] | null }[];
+    const roots = ['Query', 'Mutation', 'Subscription'].flatMap((t) => types.find((x) => x.name === t)?.fields?.map((f) => `${t}.${f.name}`) ?? []);
+    expect(roots.sort()).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  for (const [op, { query, allowed }] of Object.entries(MATRIX)) {
+    for (const who of Object.keys(TOKEN) as Who[]) {
+      const expected = allowed.includes(who) ? 'allowed' : who === 'none' || who === 'bogus' ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+      it(`${op} as ${who}: ${expected}`, async () => {
+        const res = await gw.gql(TOKEN[who], query);
+        if (expected === 'allowed') {
+          expect(res.errors).toBeUndefined();
+          expect(res.data).toBeTruthy();
+        } else {
+          expect(codes(res)).toEqual([expected]);
+          expect(res.data).toBeNull();
+        }
+      });
+    }
+  }
+
+  it('does not accept a token in another scheme or with extra characters', async () => {
+    for (const header of [`Basic ${TOKENS.OPERATOR}`, `Bearer  ${TOKENS.OPERATOR}`, `bearer${TOKENS.OPERATOR}`, `Bearer ${TOKENS.OPERATOR}x`]) {
+      const res = await fetch(`${gw.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: header },
+        body: JSON.stringify({ query: '{ me { name } }' }),
+      });
+      const body = (await res.json()) as { errors?: { extensions: { code: string } }[] };
+      expect(body.errors?.map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
+  it('tells each operator who they are', async () => {
+    const res = await gw.gql(TOKENS.APPROVER, '{ me { name roles } }');
+    expect(res.data.me).toEqual({ name: 'anders', roles: ['APPROVER'] });
+  });
+});

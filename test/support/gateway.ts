@@ -1,0 +1,132 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { isAppDatabaseSeeded, seedAppDatabase } from '../../simulators/app-db/seed';
+import { loadConfig, type Config } from '../../src/config';
+import type { AppConnector } from '../../src/connectors/app/app.connector';
+import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
+import { createGateway, type Gateway } from '../../src/gateway';
+import { createLogger } from '../../src/logger';
+import { createTestDatabase, tempDir, type TestDatabase } from './databases';
+
+/** One operator per role, plus one holding every role. */
+export const TOKENS = {
+  VIEWER: 'viewer-token-0123456789abcdef',
+  OPERATOR: 'operator-token-0123456789abcd',
+  APPROVER: 'approver-token-0123456789abcd',
+  AUDITOR: 'auditor-token-0123456789abcde',
+  OPERATOR2: 'operator2-token-0123456789abc',
+} as const;
+export const OPERATORS = `vera:VIEWER:${TOKENS.VIEWER},olivia:OPERATOR:${TOKENS.OPERATOR},anders:APPROVER:${TOKENS.APPROVER},astrid:AUDITOR:${TOKENS.AUDITOR},otto:OPERATOR:${TOKENS.OPERATOR2}`;
+export const HMAC_KEY = 'test-hmac-key-0123456789abcdef0123456789';
+
+export interface GqlResult<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string }; path?: (string | number)[] }[];
+}
+
+export interface TestGateway {
+  url: string;
+  config: Config;
+  gateway: Gateway;
+  dataDir: string;
+  storeUrl: string;
+  appUrl: string;
+  /** Captured log output (JSON lines). */
+  logs: string[];
+  app(): AppConnector;
+  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  users?: number;
+  events?: number;
+  /** Extra connector settings written to DSR_CONFIG_FILE. */
+  connectors?: Record<string, Record<string, unknown>>;
+  env?: Record<string, string>;
+  /** Reuse databases of another test gateway (several processes on one store). */
+  reuse?: { storeUrl: string; appUrl: string };
+}
+
+const seeded = new Set<string>();
+
+/** A gateway as `npm start` builds it, on fresh databases of the kind under test, over real HTTP. */
+export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const tmp = tempDir('gw');
+  const owned: TestDatabase[] = [];
+  let storeUrl = opts.reuse?.storeUrl;
+  let appUrl = opts.reuse?.appUrl;
+  if (!storeUrl || !appUrl) {
+    const store = await createTestDatabase('store', tmp.dir);
+    const app = await createTestDatabase('app', tmp.dir);
+    owned.push(store, app);
+    storeUrl = store.url;
+    appUrl = app.url;
+  }
+  if (!seeded.has(appUrl)) {
+    const location = parseDatabaseUrl(appUrl);
+    const ds = createSqlDataSource(location);
+    await ds.initialize();
+    if (!(await isAppDatabaseSeeded(ds))) await seedAppDatabase(ds, location.kind, { users: opts.users ?? 400, events: opts.events ?? 20_000 });
+    await ds.destroy();
+    seeded.add(appUrl);
+  }
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DSR_PORT: '0',
+    DSR_DATA_DIR: tmp.dir,
+    DSR_DATABASE_URL: storeUrl,
+    DSR_APP_DATABASE_URL: appUrl,
+    DSR_OPERATORS: OPERATORS,
+    DSR_HMAC_KEY: HMAC_KEY,
+    DSR_LOG_LEVEL: 'debug',
+    ...opts.env,
+  };
+  if (opts.connectors) {
+    const file = path.join(tmp.dir, 'connectors.json');
+    writeFileSync(file, JSON.stringify({ connectors: opts.connectors }));
+    env.DSR_CONFIG_FILE = file;
+  }
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const gateway = await createGateway({ config, logger, operators: config.operators!, hmacKey: config.hmacKey! });
+  const url = await gateway.listen();
+
+  return {
+    url,
+    config,
+    gateway,
+    dataDir: tmp.dir,
+    storeUrl,
+    appUrl,
+    logs,
+    app: () => gateway.services.registry.get('app') as AppConnector,
+    async gql(token, query, variables) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as Omit<GqlResult, 'status'>;
+      return { status: res.status, ...body };
+    },
+    async close() {
+      await gateway.close();
+      for (const db of owned) await db.drop();
+      tmp.remove();
+    },
+  };
+}
+
+export function codes(result: GqlResult): (string | undefined)[] {
+  return (result.errors ?? []).map((e) => e.extensions?.code);
+}
