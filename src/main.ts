@@ -36,8 +36,14 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     gateway.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        logger.error({ errorName: (e as Error)?.name }, 'stopping failed');
+        process.exit(1);
+      },
     );
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -47,6 +47,7 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
     plugins,
     introspection: !opts.production,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // main.ts owns shutdown
     formatError: maskError(opts.services),
   });
   await apollo.start();

@@ -23,7 +23,7 @@ describe('subject: the live view of one person in the app database', () => {
       await ds.destroy();
     }
   };
-  const subject = (input: Record<string, string>) => gw.gql(TOKENS.OPERATOR, SUBJECT, { input });
+  const subject = (input: Record<string, string | undefined>) => gw.gql(TOKENS.OPERATOR, SUBJECT, { input });
 
   beforeAll(async () => {
     gw = await startTestGateway();
