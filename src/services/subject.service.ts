@@ -32,8 +32,8 @@ export class SubjectService {
   }
 
   /**
-   * Looks subjects up in every enabled system. Every read is audited before any data is fetched:
-   * if the audit event cannot be written, nothing is read.
+   * Looks subjects up in every enabled system. Every read is audited: the audit events are written
+   * while the systems are asked, and nothing is returned unless they were committed.
    */
   async view(operator: Operator, loaders: SystemLoaders, inputs: SubjectInputLike[]): Promise<SubjectView[]> {
     if (inputs.length === 0) throw badInput('inputs must name at least one subject');
@@ -46,8 +46,9 @@ export class SubjectService {
         throw e;
       }
     });
-    await this.audit.recordMany(keys.map((k) => ({ actor: operator.name, action: 'subject.viewed', subjectRef: this.subjectRef(k) })));
-    return Promise.all(keys.map((k) => this.lookup(loaders, k)));
+    const audited = this.audit.recordMany(keys.map((k) => ({ actor: operator.name, action: 'subject.viewed', subjectRef: this.subjectRef(k) })));
+    const [, views] = await Promise.all([audited, Promise.all(keys.map((k) => this.lookup(loaders, k)))]);
+    return views;
   }
 
   /**

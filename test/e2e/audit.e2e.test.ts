@@ -41,6 +41,19 @@ describe('audit trail: every subject read, one hash chain, tampering detected', 
     expect((await verify()).events).toBe(before);
   });
 
+  it('returns no data when the read cannot be audited', async () => {
+    await store('ALTER TABLE audit_events RENAME TO audit_events_away');
+    try {
+      const res = await read('anna.lindqvist@northwind.example');
+      expect(res.data).toBeNull();
+      expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['INTERNAL_SERVER_ERROR', 'Internal server error']]);
+      expect(JSON.stringify(res)).not.toMatch(/audit_events|lindqvist|SQL/i);
+    } finally {
+      await store('ALTER TABLE audit_events_away RENAME TO audit_events');
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
   it('pages through events newest first with cursors', async () => {
     for (let i = 0; i < 5; i++) await read(`person${i}@example.se`);
     const p1 = (await gw.gql(TOKENS.AUDITOR, EVENTS, { first: 3 })).data.auditEvents;

@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { benchAppBatching } from './app-batching';
+
+/** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  await benchAppBatching({ quick, database: 'sqlite' });
+  await benchAppBatching({ quick, database: 'mysql' });
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
