@@ -21,6 +21,8 @@ export interface DemoSetup {
   operators: OperatorSpec[];
   /** True when the operators are the demo's own (their tokens are printed at start). */
   demoOperators: boolean;
+  /** True when the app connector reads the embedded demo database (sample subjects apply). */
+  demoData: boolean;
   hmacKey: Buffer;
 }
 
@@ -47,8 +49,9 @@ export async function prepareDemo(config: Config, logger: Logger): Promise<DemoS
       ),
     ) as OperatorSpec[]);
   const app = config.connectors.app;
-  if (app?.enabled && !app.databaseUrl) await seedIfEmpty(config.demo.appDatabase, config, logger);
-  return { operators, demoOperators: config.operators === undefined, hmacKey };
+  const demoData = app?.enabled === true && !app.databaseUrl;
+  if (demoData) await seedIfEmpty(config.demo.appDatabase, config, logger);
+  return { operators, demoOperators: config.operators === undefined, demoData, hmacKey };
 }
 
 async function seedIfEmpty(location: DatabaseLocation, config: Config, logger: Logger): Promise<void> {

@@ -20,14 +20,14 @@ async function main(): Promise<void> {
   const demo = await prepareDemo(config, logger);
   const gateway = await createGateway({ config, logger, operators: demo.operators, hmacKey: demo.hmacKey });
   const url = await gateway.listen();
-  const samples = await writeDemoSubjects(config, gateway);
+  const samples = demo.demoData ? await writeDemoSubjects(config, gateway) : [];
 
   const out: string[] = [`GraphQL: ${url}/graphql`, `Health:  ${url}/healthz`, `Ready:   ${url}/readyz`];
   if (demo.demoOperators) {
     out.push('', 'Demo operators (Authorization: Bearer <token>):');
     for (const o of demo.operators) out.push(`  ${o.name.padEnd(8)} ${o.roles.join('+').padEnd(10)} ${o.token}`);
   }
-  out.push('', `Sample subjects (${samples.length}) are in ${config.dataDir}/demo-subjects.json`);
+  if (samples.length) out.push('', `Sample subjects (${samples.length}) are in ${config.dataDir}/demo-subjects.json`);
   console.log(out.join('\n'));
 
   let stopping = false;
