@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Connector, SubjectKey, SystemSnapshot } from '../connectors/connector';
+import { isHttpClientError, markDeadline } from '../connectors/http';
 import type { Logger } from '../logger';
 import { canonicalKey } from './identity';
 
@@ -40,6 +41,7 @@ export class SystemLoaders {
   private async collect(connector: Connector, keys: readonly SubjectKey[]): Promise<SystemResult[]> {
     const deadlineMs = this.deadlineFor(connector);
     const controller = new AbortController();
+    markDeadline(controller.signal, Date.now() + deadlineMs);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => {
@@ -69,7 +71,9 @@ export class SystemLoaders {
     } catch (e) {
       const err = e as { name?: string; code?: unknown };
       this.logger.warn({ system: connector.id, errorName: err.name, errorCode: typeof err.code === 'string' ? err.code : undefined }, 'connector failed');
-      return keys.map(() => failed(connector, 'ERROR', `${connector.system.name} could not be read`, new Date()));
+      // the HTTP client's errors are made to be shown (system, method, route, status); others are not
+      const shown = isHttpClientError(e) ? e.message : `${connector.system.name} could not be read`;
+      return keys.map(() => failed(connector, 'ERROR', shown, new Date()));
     } finally {
       clearTimeout(timer);
     }
