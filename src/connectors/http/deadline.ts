@@ -41,3 +41,18 @@ export function withDeadline(ms: number, parent?: AbortSignal): AbortSignal {
   parent?.addEventListener('abort', onParentAbort, { once: true });
   return controller.signal;
 }
+
+/** Settles with `work`, or rejects with an AbortError as soon as `signal` aborts (a queued call stops waiting). */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined); // settled later by the queue; the caller has gone
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}

@@ -12,7 +12,7 @@ import {
   handleWhen,
   type IBackoff,
 } from 'cockatiel';
-import { deadlineOf } from './deadline';
+import { deadlineOf, untilAborted } from './deadline';
 import {
   CircuitOpenError,
   DeadlineError,
@@ -459,17 +459,3 @@ function linkSignals(...signals: (AbortSignal | undefined)[]): { signal: AbortSi
   return { signal: controller.signal, dispose: () => present.forEach((s) => s.removeEventListener('abort', abort)) };
 }
 
-/** Settles with `work`, or rejects with an AbortError as soon as `signal` aborts (a queued call stops waiting). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  work.catch(() => undefined); // settled later by the queue; the caller has gone
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
-}

@@ -1,3 +1,4 @@
+import { untilAborted } from './deadline';
 import { HttpError } from './errors';
 import type { AuthProvider, HeaderMap, HttpClient } from './http-client';
 
@@ -48,7 +49,7 @@ export class ClientCredentialsTokenProvider implements AuthProvider {
       });
     }
     const pending = this.pending;
-    const token = await (signal ? abortable(pending, signal) : pending);
+    const token = await (signal ? untilAborted(pending, signal) : pending);
     return token.value;
   }
 
@@ -103,14 +104,3 @@ function formEncode(s: string): string {
   return new URLSearchParams({ v: s }).toString().slice(2);
 }
 
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
-}
