@@ -80,7 +80,7 @@ const SAMPLE_PEOPLE: readonly DemoPerson[] = [
   { id: 7, firstName: 'Maria', lastName: 'Holm', email: 'maria.holm@northwind.example', phone: '+46701234507', organisationId: 1 },
 ];
 
-const FIRST_NAMES = [
+export const FIRST_NAMES = [
   'Anna', 'Erik', 'Sofia', 'Lars', 'Maria', 'Johan', 'Karin', 'Anders', 'Eva', 'Per', 'Kristina',
   'Mikael', 'Lena', 'Karl', 'Ingrid', 'Nils', 'Sara', 'Olof', 'Emma', 'Björn', 'Åsa', 'Göran',
   'Märta', 'Linnéa', 'Sören', 'Jöns', 'Ulla', 'Håkan', 'Stina', 'Måns', 'Gösta', 'Ebba', 'Agnes',
@@ -90,7 +90,7 @@ const FIRST_NAMES = [
   'Elin', 'Åke', 'Sigrid', 'Torbjörn', 'Malin', 'Jonas',
 ].map((n) => n.normalize('NFC'));
 
-const LAST_NAMES = [
+export const LAST_NAMES = [
   'Andersson', 'Johansson', 'Karlsson', 'Nilsson', 'Eriksson', 'Larsson', 'Olsson', 'Persson',
   'Svensson', 'Gustafsson', 'Pettersson', 'Jonsson', 'Jansson', 'Hansson', 'Bengtsson', 'Jönsson',
   'Lindberg', 'Jakobsson', 'Magnusson', 'Olofsson', 'Lindström', 'Lindqvist', 'Lindgren', 'Berg',
@@ -104,7 +104,7 @@ const LAST_NAMES = [
 ].map((n) => n.normalize('NFC'));
 
 /** Lowercase ASCII form of a name for an email local part: "Åsa Öberg" -> "asa", "oberg". */
-function asciiFold(s: string): string {
+export function asciiFold(s: string): string {
   return s
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -112,7 +112,7 @@ function asciiFold(s: string): string {
     .replace(/[^a-z0-9]/g, '');
 }
 
-function normalisedEmail(email: string): string {
+export function normalisedEmail(email: string): string {
   return email.trim().normalize('NFC').toLowerCase();
 }
 

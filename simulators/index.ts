@@ -1,0 +1,110 @@
+/**
+ * Starts the three simulators of the external systems (SendGrid, Lime Go, Hogia) in-process, for
+ * `npm start` and tests. Each keeps its state under <dataDir>/simulators/ and listens on
+ * 127.0.0.1 (port 0 = ephemeral).
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { RateLimit } from './common/rate-limit';
+import { startHogiaSimulator, type HogiaSimulator } from './hogia';
+import { startLimeGoSimulator, type LimeGoSimulator } from './limego';
+import { startSendGridSimulator, type SendGridSimulator } from './sendgrid';
+import { buildWorld, DEFAULT_USERS, WORLD_SEED, type DemoWorld } from './world';
+
+export type SimulatorId = 'sendgrid' | 'limego' | 'hogia';
+export const SIMULATOR_IDS: readonly SimulatorId[] = ['sendgrid', 'limego', 'hogia'];
+
+export interface StartSimulatorsOptions {
+  dataDir: string;
+  /** The app's user count the demo world is built from (default 3000). */
+  users?: number;
+  seed?: number;
+  ports?: Partial<Record<SimulatorId, number>>;
+  /** Per simulator; `sendgridErasejob` is SendGrid's 100/min erasure limit. */
+  rateLimits?: Partial<Record<SimulatorId | 'sendgridErasejob', RateLimit>>;
+}
+
+export interface RunningSimulators {
+  sendgrid: SendGridSimulator;
+  limego: LimeGoSimulator;
+  hogia: HogiaSimulator;
+  /** The demo world (built on first use). */
+  world(): DemoWorld;
+  /** What demo-credentials.json holds. */
+  credentials(): DemoCredentials;
+  close(): Promise<void>;
+}
+
+export interface DemoCredentials {
+  sendgrid: { baseUrl: string; key: string };
+  limego: { baseUrl: string; key: string };
+  hogia: {
+    baseUrl: string;
+    /** The OAuth2 client secret. */
+    key: string;
+    clientId: string;
+    organizationGuid: string;
+    apiBaseUrl: string;
+    tokenUrl: string;
+    apiVersion: string;
+    invoicesPath: string;
+  };
+}
+
+export async function startSimulators(options: StartSimulatorsOptions): Promise<RunningSimulators> {
+  const users = options.users ?? DEFAULT_USERS;
+  const seed = options.seed ?? WORLD_SEED;
+  let built: DemoWorld | undefined;
+  const world = (): DemoWorld => (built ??= buildWorld({ users, seed }));
+  const common = { dataDir: options.dataDir, users, seed, world };
+  const limits = options.rateLimits ?? {};
+
+  const started = await Promise.allSettled([
+    startSendGridSimulator({ ...common, port: options.ports?.sendgrid, rateLimit: limits.sendgrid, erasejobRateLimit: limits.sendgridErasejob }),
+    startLimeGoSimulator({ ...common, port: options.ports?.limego, rateLimit: limits.limego }),
+    startHogiaSimulator({ ...common, port: options.ports?.hogia, rateLimit: limits.hogia }),
+  ]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    throw failed.reason;
+  }
+  const [sendgrid, limego, hogia] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [SendGridSimulator, LimeGoSimulator, HogiaSimulator];
+  return {
+    sendgrid,
+    limego,
+    hogia,
+    world,
+    credentials: () => ({
+      sendgrid: { baseUrl: sendgrid.baseUrl, key: sendgrid.key },
+      limego: { baseUrl: limego.baseUrl, key: limego.key },
+      hogia: {
+        baseUrl: hogia.baseUrl,
+        key: hogia.key,
+        clientId: hogia.clientId,
+        organizationGuid: hogia.organizationGuid,
+        apiBaseUrl: hogia.apiBaseUrl,
+        tokenUrl: hogia.tokenUrl,
+        apiVersion: hogia.apiVersion,
+        invoicesPath: hogia.invoicesPath,
+      },
+    }),
+    close: async () => {
+      await Promise.all([sendgrid.close(), limego.close(), hogia.close()]);
+    },
+  };
+}
+
+/** Writes <dataDir>/demo-credentials.json (readable by the owner only) and returns its path. */
+export function writeDemoCredentials(dataDir: string, credentials: DemoCredentials): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, 'demo-credentials.json');
+  writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  return file;
+}
+
+export type { RateLimit } from './common/rate-limit';
+export type { HogiaSimulator } from './hogia';
+export type { LimeGoSimulator } from './limego';
+export type { SendGridSimulator } from './sendgrid';
+export { buildWorld, sampleSubjects, demoSubjectsJson, type DemoWorld, type SampleSubject } from './world';
