@@ -26,3 +26,4 @@ export { ClientCredentialsTokenProvider, type ClientCredentialsOptions } from '.
 export { deadlineOf, markDeadline, withDeadline } from './deadline';
 export { parseRateLimitReset, parseRetryAfter, requestedWaitMs } from './rate-limit';
 export { redactSegment, redactUrl } from './redact';
+export { createHttpClient, httpSettingsSchema, parseSettings, secretSetting, type HttpSettings } from './settings';
