@@ -21,11 +21,18 @@ export interface GatewayContext {
   operator?: Operator;
   loaders: SystemLoaders;
   services: Services;
+  /** One value per key for this request only (e.g. a connector's DataLoader for details on demand). */
+  scoped<T>(key: string, create: () => T): T;
 }
 
 export function createContext(services: Services, req: Pick<Request, 'headers'>): GatewayContext {
   const authorization = req.headers.authorization;
+  const perRequest = new Map<string, unknown>();
   return {
+    scoped: <T>(key: string, create: () => T): T => {
+      if (!perRequest.has(key)) perRequest.set(key, create());
+      return perRequest.get(key) as T;
+    },
     operator: services.operators.authenticate(Array.isArray(authorization) ? authorization[0] : authorization),
     loaders: new SystemLoaders((c) => services.deadlineMs(c.id), services.logger),
     services,
