@@ -101,6 +101,10 @@ const envSchema = z.object({
   DSR_DEMO_USERS: intIn('DSR_DEMO_USERS', 7, 1_000_000, 3000),
   DSR_DEMO_EVENTS: intIn('DSR_DEMO_EVENTS', 0, 50_000_000, 300_000),
   DSR_MAX_SUBJECTS: intIn('DSR_MAX_SUBJECTS', 1, 1000, 100),
+  DSR_SIMULATORS: z.enum(['on', 'off'], { message: 'DSR_SIMULATORS must be on or off' }).default('on'),
+  DSR_SIM_SENDGRID_PORT: intIn('DSR_SIM_SENDGRID_PORT', 0, 65535, 0),
+  DSR_SIM_LIMEGO_PORT: intIn('DSR_SIM_LIMEGO_PORT', 0, 65535, 0),
+  DSR_SIM_HOGIA_PORT: intIn('DSR_SIM_HOGIA_PORT', 0, 65535, 0),
   DSR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'DSR_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
 });
 
@@ -120,6 +124,11 @@ export interface Config {
   connectors: Record<string, ConnectorSettings>;
   /** The embedded demo app database, used when the app connector has no databaseUrl. */
   demo: { users: number; events: number; appDatabase: DatabaseLocation };
+  /**
+   * In-process simulators of the external systems, started for every built-in HTTP system the
+   * configuration does not connect to a real service (never in production).
+   */
+  simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number } };
   logLevel: string;
 }
 
@@ -203,6 +212,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxSubjectsPerCall: env.DSR_MAX_SUBJECTS,
     connectors,
     demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },
+    simulators: {
+      enabled: env.DSR_SIMULATORS === 'on' && !isProd,
+      ports: { sendgrid: env.DSR_SIM_SENDGRID_PORT, limego: env.DSR_SIM_LIMEGO_PORT, hogia: env.DSR_SIM_HOGIA_PORT },
+    },
     logLevel: env.DSR_LOG_LEVEL,
   };
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { demoPeople, SAMPLE_PERSON_IDS } from '../simulators/people';
 import { isAppDatabaseSeeded, seedAppDatabase } from '../simulators/app-db/seed';
-import type { Config, OperatorSpec } from './config';
+import { type RunningSimulators, SIMULATOR_IDS, startSimulators, writeDemoCredentials } from '../simulators/index';
+import { buildWorld, sampleSubjects } from '../simulators/world';
+import type { Config, ConnectorSettings, OperatorSpec } from './config';
 import { createSqlDataSource, type DatabaseLocation } from './db/sql-datasource';
 import type { Gateway } from './gateway';
 import type { Logger } from './logger';
@@ -68,16 +69,51 @@ async function seedIfEmpty(location: DatabaseLocation, config: Config, logger: L
   }
 }
 
+export interface DemoSystems {
+  simulators?: RunningSimulators;
+  /** Connector settings pointing the unconfigured built-in systems at the simulators. */
+  connectors: Record<string, ConnectorSettings>;
+}
+
+/**
+ * Starts the simulators of SendGrid, Lime Go and Hogia in-process for every one of them the
+ * configuration does not connect to a real service, and writes demo-credentials.json so that
+ * scripts can call them with their real APIs.
+ */
+export async function startDemoSystems(config: Config): Promise<DemoSystems> {
+  const missing = SIMULATOR_IDS.filter((id) => !config.connectors[id]);
+  if (!config.simulators.enabled || missing.length === 0) return { connectors: {} };
+  const simulators = await startSimulators({ dataDir: config.dataDir, users: config.demo.users, ports: config.simulators.ports });
+  const creds = simulators.credentials();
+  writeDemoCredentials(config.dataDir, creds);
+  const all: Record<string, ConnectorSettings> = {
+    sendgrid: { kind: 'sendgrid', enabled: true, baseUrl: creds.sendgrid.baseUrl, apiKey: creds.sendgrid.key },
+    limego: { kind: 'limego', enabled: true, baseUrl: creds.limego.baseUrl, apiKey: creds.limego.key },
+    hogia: {
+      kind: 'hogia',
+      enabled: true,
+      baseUrl: creds.hogia.baseUrl,
+      organizationGuid: creds.hogia.organizationGuid,
+      tokenUrl: creds.hogia.tokenUrl,
+      clientId: creds.hogia.clientId,
+      clientSecret: creds.hogia.key,
+      apiVersion: creds.hogia.apiVersion,
+      invoicesPath: creds.hogia.invoicesPath,
+    },
+  };
+  return { simulators, connectors: Object.fromEntries(missing.map((id) => [id, all[id]!])) };
+}
+
 /**
  * Writes $DSR_DATA_DIR/demo-subjects.json: the sample subjects with the systems that hold data
  * about each, found by asking the gateway itself (so the read is audited like any other).
  */
 export async function writeDemoSubjects(config: Config, gateway: Gateway): Promise<{ email: string; systems: string[] }[]> {
-  const people = demoPeople(SAMPLE_PERSON_IDS.length);
+  const emails = sampleSubjects(buildWorld({ users: config.demo.users })).map((s) => s.email.trim().normalize('NFC').toLowerCase());
   const loaders = new SystemLoaders((c) => gateway.services.deadlineMs(c.id), gateway.services.logger);
-  const views = await gateway.services.subjects.view({ name: 'demo-setup', roles: ['OPERATOR'] }, loaders, people.map((p) => ({ email: p.email })));
-  const samples = people.map((p, i) => ({
-    email: p.email.trim().normalize('NFC').toLowerCase(),
+  const views = await gateway.services.subjects.view({ name: 'demo-setup', roles: ['OPERATOR'] }, loaders, emails.map((email) => ({ email })));
+  const samples = emails.map((email, i) => ({
+    email,
     systems: views[i]!.systems.filter((s) => s.status === 'OK').map((s) => s.system),
   }));
   writeFileSync(path.join(config.dataDir, 'demo-subjects.json'), `${JSON.stringify(samples, null, 2)}\n`);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
-import { prepareDemo, writeDemoSubjects } from './demo';
+import { prepareDemo, startDemoSystems, writeDemoSubjects } from './demo';
 import { createGateway } from './gateway';
 import { createLogger } from './logger';
 
@@ -18,11 +18,18 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const demo = await prepareDemo(config, logger);
+  const systems = await startDemoSystems(config);
+  config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
   const gateway = await createGateway({ config, logger, operators: demo.operators, hmacKey: demo.hmacKey });
   const url = await gateway.listen();
   const samples = demo.demoData ? await writeDemoSubjects(config, gateway) : [];
 
   const out: string[] = [`GraphQL: ${url}/graphql`, `Health:  ${url}/healthz`, `Ready:   ${url}/readyz`];
+  if (systems.simulators) {
+    const creds = systems.simulators.credentials();
+    out.push('', `Simulators (credentials in ${config.dataDir}/demo-credentials.json):`);
+    for (const id of Object.keys(systems.connectors)) out.push(`  ${id.padEnd(8)} ${creds[id as keyof typeof creds].baseUrl}`);
+  }
   if (demo.demoOperators) {
     out.push('', 'Demo operators (Authorization: Bearer <token>):');
     for (const o of demo.operators) out.push(`  ${o.name.padEnd(8)} ${o.roles.join('+').padEnd(10)} ${o.token}`);
@@ -35,7 +42,10 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'stopping');
-    gateway.close().then(
+    gateway
+      .close()
+      .then(() => systems.simulators?.close())
+      .then(
       () => {
         logger.info('stopped');
         process.exit(0);

@@ -5,6 +5,8 @@ import { isAppDatabaseSeeded, seedAppDatabase } from '../../simulators/app-db/se
 import { loadConfig, type Config } from '../../src/config';
 import type { AppConnector } from '../../src/connectors/app/app.connector';
 import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
+import type { RunningSimulators } from '../../simulators/index';
+import { startDemoSystems } from '../../src/demo';
 import { createGateway, type Gateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, tempDir, type TestDatabase } from './databases';
@@ -35,6 +37,8 @@ export interface TestGateway {
   appUrl: string;
   /** Captured log output (JSON lines). */
   logs: string[];
+  /** The in-process simulators, when started (option `simulators`). */
+  simulators?: RunningSimulators;
   app(): AppConnector;
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
   close(): Promise<void>;
@@ -46,6 +50,8 @@ export interface TestGatewayOptions {
   /** Extra connector settings written to DSR_CONFIG_FILE. */
   connectors?: Record<string, Record<string, unknown>>;
   env?: Record<string, string>;
+  /** Start the simulators of SendGrid, Lime Go and Hogia and connect to them, as `npm start` does. */
+  simulators?: boolean;
   /** Reuse databases of another test gateway (several processes on one store). */
   reuse?: { storeUrl: string; appUrl: string };
 }
@@ -54,6 +60,7 @@ const seeded = new Set<string>();
 
 /** A gateway as `npm start` builds it, on fresh databases of the kind under test, over real HTTP. */
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const users = opts.users ?? 400;
   const tmp = tempDir('gw');
   const owned: TestDatabase[] = [];
   let storeUrl = opts.reuse?.storeUrl;
@@ -69,12 +76,13 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     const location = parseDatabaseUrl(appUrl);
     const ds = createSqlDataSource(location);
     await ds.initialize();
-    if (!(await isAppDatabaseSeeded(ds))) await seedAppDatabase(ds, location.kind, { users: opts.users ?? 400, events: opts.events ?? 20_000 });
+    if (!(await isAppDatabaseSeeded(ds))) await seedAppDatabase(ds, location.kind, { users, events: opts.events ?? 20_000 });
     await ds.destroy();
     seeded.add(appUrl);
   }
   const env: Record<string, string> = {
     NODE_ENV: 'test',
+    DSR_DEMO_USERS: String(users),
     DSR_PORT: '0',
     DSR_DATA_DIR: tmp.dir,
     DSR_DATABASE_URL: storeUrl,
@@ -89,7 +97,9 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     writeFileSync(file, JSON.stringify({ connectors: opts.connectors }));
     env.DSR_CONFIG_FILE = file;
   }
-  const config = loadConfig(env);
+  let config = loadConfig(env);
+  const systems = opts.simulators ? await startDemoSystems(config) : { connectors: {}, simulators: undefined };
+  config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -109,6 +119,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     storeUrl,
     appUrl,
     logs,
+    simulators: systems.simulators,
     app: () => gateway.services.registry.get('app') as AppConnector,
     async gql(token, query, variables) {
       const res = await fetch(`${url}/graphql`, {
@@ -121,6 +132,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     },
     async close() {
       await gateway.close();
+      await systems.simulators?.close();
       for (const db of owned) await db.drop();
       tmp.remove();
     },
