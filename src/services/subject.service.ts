@@ -52,30 +52,41 @@ export class SubjectService {
   }
 
   /**
-   * The first round asks every system by the given identifiers; each later round asks again only
-   * the systems that accept an identifier another system revealed, until nothing new turns up.
+   * Asks every system by the given identifiers. As soon as one system's answer reveals identifiers
+   * another system accepts, that system is asked again with the larger key, without waiting for the
+   * slower systems, until nothing new turns up (at most MAX_ENRICHMENT_ROUNDS more asks per
+   * system). A system's latest answer, for its largest key, is the one shown.
    */
   private async lookup(loaders: SystemLoaders, given: SubjectKey): Promise<SubjectView> {
     const key: SubjectKey = structuredClone(given);
     const identifiers = identifiersOf(key, 'input');
     const results = new Map<string, SystemResult>();
-    let pending: Connector[] = this.registry.connectors;
-    for (let round = 0; pending.length > 0 && round <= MAX_ENRICHMENT_ROUNDS; round += 1) {
-      const asked = pending;
-      await Promise.all(asked.map(async (c) => results.set(c.id, await this.ask(loaders, c, key))));
-      const revealed: Identifier[] = [];
-      for (const c of asked) {
-        const snapshot = results.get(c.id)?.snapshot;
-        if (snapshot?.found && c.discover) {
-          revealed.push(...mergeIdentifiers(key, c.discover(snapshot).map((id) => ({ ...id, source: c.id }))));
+    const latest = new Map<string, string>();
+    const asks = new Map<string, number>();
+    const inFlight = new Set<Promise<void>>();
+
+    const ask = (c: Connector): void => {
+      const usable = usableKey(c, key);
+      const cacheKey = canonicalKey(usable);
+      const count = asks.get(c.id) ?? 0;
+      if (latest.get(c.id) === cacheKey || count > MAX_ENRICHMENT_ROUNDS || isFailure(results.get(c.id))) return;
+      latest.set(c.id, cacheKey);
+      asks.set(c.id, count + 1);
+      const work = this.ask(loaders, c, usable).then((result) => {
+        if (latest.get(c.id) === cacheKey) results.set(c.id, result);
+        if (!result.snapshot?.found || !c.discover) return;
+        const revealed = mergeIdentifiers(key, c.discover(result.snapshot).map((id) => ({ ...id, source: c.id })));
+        identifiers.push(...revealed);
+        for (const other of this.registry.connectors) {
+          if (other.id !== c.id && revealed.some((id) => other.accepts.includes(id.kind))) ask(other);
         }
-      }
-      identifiers.push(...revealed);
-      // a system that failed or was late is not asked again in this request
-      pending = this.registry.connectors.filter(
-        (c) => !isFailure(results.get(c.id)) && revealed.some((id) => id.source !== c.id && c.accepts.includes(id.kind)),
-      );
-    }
+      });
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    };
+
+    this.registry.connectors.forEach(ask);
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
     const systems = this.registry.connectors.map((c) => results.get(c.id)!);
     return {
       identifiers,
@@ -85,14 +96,19 @@ export class SubjectService {
     };
   }
 
-  private ask(loaders: SystemLoaders, connector: Connector, key: SubjectKey): Promise<SystemResult> {
-    const usable: SubjectKey = {};
-    for (const kind of connector.accepts) if (key[kind]?.length) usable[kind] = [...key[kind]!];
+  private ask(loaders: SystemLoaders, connector: Connector, usable: SubjectKey): Promise<SystemResult> {
     if (Object.keys(usable).length === 0) {
       return Promise.resolve({ system: connector.id, status: 'NOT_FOUND', error: null, fetchedAt: new Date(), snapshot: null });
     }
     return loaders.load(connector, usable);
   }
+}
+
+/** The part of a key a system can be searched by. */
+function usableKey(connector: Connector, key: SubjectKey): SubjectKey {
+  const usable: SubjectKey = {};
+  for (const kind of connector.accepts) if (key[kind]?.length) usable[kind] = [...key[kind]!];
+  return usable;
 }
 
 const isFailure = (r: SystemResult | undefined) => r?.status === 'ERROR' || r?.status === 'TIMEOUT';
