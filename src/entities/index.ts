@@ -1,5 +1,8 @@
 import { AuditChainHeadEntity } from './audit-chain-head.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { DownloadLinkEntity } from './download-link.entity';
+import { DsrRequestEntity } from './dsr-request.entity';
+import { DsrTaskEntity } from './dsr-task.entity';
 
-export { AuditChainHeadEntity, AuditEventEntity };
-export const ENTITIES = [AuditEventEntity, AuditChainHeadEntity];
+export { AuditChainHeadEntity, AuditEventEntity, DownloadLinkEntity, DsrRequestEntity, DsrTaskEntity };
+export const ENTITIES = [AuditEventEntity, AuditChainHeadEntity, DsrRequestEntity, DsrTaskEntity, DownloadLinkEntity];

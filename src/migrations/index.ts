@@ -1,4 +1,5 @@
 import { AuditTrail1764100000000 } from './1764100000000-audit-trail';
+import { Requests1764200000000 } from './1764200000000-requests';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [AuditTrail1764100000000];
+export const MIGRATIONS = [AuditTrail1764100000000, Requests1764200000000];
