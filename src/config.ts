@@ -101,6 +101,7 @@ const envSchema = z.object({
   DSR_DEMO_USERS: intIn('DSR_DEMO_USERS', 7, 1_000_000, 3000),
   DSR_DEMO_EVENTS: intIn('DSR_DEMO_EVENTS', 0, 50_000_000, 300_000),
   DSR_MAX_SUBJECTS: intIn('DSR_MAX_SUBJECTS', 1, 1000, 100),
+  DSR_TASK_MAX_ATTEMPTS: intIn('DSR_TASK_MAX_ATTEMPTS', 1, 50, 5),
   DSR_SIMULATORS: z.enum(['on', 'off'], { message: 'DSR_SIMULATORS must be on or off' }).default('on'),
   DSR_SIM_SENDGRID_PORT: intIn('DSR_SIM_SENDGRID_PORT', 0, 65535, 0),
   DSR_SIM_LIMEGO_PORT: intIn('DSR_SIM_LIMEGO_PORT', 0, 65535, 0),
@@ -121,6 +122,8 @@ export interface Config {
   hmacKey?: Buffer;
   connectorDeadlineMs: number;
   maxSubjectsPerCall: number;
+  /** Attempts of one task (one system's part of a request) before it is FAILED. */
+  taskMaxAttempts: number;
   connectors: Record<string, ConnectorSettings>;
   /** The embedded demo app database, used when the app connector has no databaseUrl. */
   demo: { users: number; events: number; appDatabase: DatabaseLocation };
@@ -210,6 +213,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     hmacKey: readKey(env, isProd),
     connectorDeadlineMs: env.DSR_CONNECTOR_DEADLINE_MS,
     maxSubjectsPerCall: env.DSR_MAX_SUBJECTS,
+    taskMaxAttempts: env.DSR_TASK_MAX_ATTEMPTS,
     connectors,
     demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },
     simulators: {

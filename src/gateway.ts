@@ -11,6 +11,7 @@ import { buildGatewaySchema } from './schema';
 import { createServer } from './server';
 import { AuditService } from './services/audit.service';
 import { KeyedHash } from './services/keyed-hash';
+import { RequestService } from './services/request.service';
 import { SubjectService } from './services/subject.service';
 
 export interface GatewayOptions {
@@ -43,9 +44,11 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
   }
   const keyed = new KeyedHash(hmacKey);
   const audit = new AuditService(store, keyed);
+  let wakeWorkers = (): void => undefined;
   const services: Services = {
     registry,
     audit,
+    requests: new RequestService(store, registry, audit, keyed, { maxAttempts: config.taskMaxAttempts, wake: () => wakeWorkers() }),
     subjects: new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall),
     operators: new OperatorDirectory(operators),
     deadlineMs: (id) => config.connectors[id]?.deadlineMs ?? config.connectorDeadlineMs,

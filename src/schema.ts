@@ -5,10 +5,11 @@ import { authChecker } from './auth/auth-checker';
 import type { ConnectorFactory } from './connectors/connector';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { OperatorResolver } from './resolvers/operator.resolver';
+import { RequestResolver } from './resolvers/request.resolver';
 import { DatasetDataResolver, SubjectResolver } from './resolvers/subject.resolver';
 import { SystemResolver } from './resolvers/system.resolver';
 
-export const CORE_RESOLVERS = [OperatorResolver, SystemResolver, SubjectResolver, DatasetDataResolver, AuditResolver];
+export const CORE_RESOLVERS = [OperatorResolver, SystemResolver, SubjectResolver, DatasetDataResolver, AuditResolver, RequestResolver];
 
 /** The schema: the core resolvers plus the typed views of the given connector kinds. */
 export function buildGatewaySchema(factories: readonly ConnectorFactory[]): Promise<GraphQLSchema> {

@@ -48,6 +48,8 @@ export interface SystemDescriptor {
 
 export type Row = Record<string, unknown>;
 
+export type RecordSink = (dataset: string, record: Row) => Promise<void>;
+
 export interface DatasetSnapshot {
   name: string;
   /** Records as the source holds them (field names kept). */
@@ -71,6 +73,12 @@ export interface Connector {
   close?(): Promise<void>;
   /** Batched: one call for many subjects; results in the subjects' order. */
   collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]>;
+  /**
+   * Streams everything this system holds about one subject, dataset by dataset, for exports: the
+   * sink is awaited per record, so memory stays flat whatever the size. Without it, exports use
+   * `collect` (fine for systems that hold little per person).
+   */
+  exportRecords?(subject: SubjectKey, sink: RecordSink, signal: AbortSignal): Promise<{ found: boolean }>;
   /** Person-level identifiers this system reveals, for enrichment. */
   discover?(snapshot: SystemSnapshot): Omit<Identifier, 'source'>[];
 }

@@ -13,3 +13,11 @@ registerEnumType(Provenance, { name: 'Provenance', description: 'GDPR Art. 20 sc
 registerEnumType(LegalBasis, { name: 'LegalBasis' });
 registerEnumType(Capability, { name: 'Capability' });
 registerEnumType(SystemStatus, { name: 'SystemStatus' });
+
+export const RequestType = asEnum(['ACCESS', 'PORTABILITY', 'ERASURE', 'RECTIFICATION', 'RESTRICTION', 'OBJECTION'] as const);
+export const RequestStatus = asEnum(['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_MANUAL_STEPS', 'COMPLETED', 'PARTIALLY_COMPLETED', 'REJECTED', 'CANCELLED'] as const);
+export const TaskStatus = asEnum(['PENDING', 'RUNNING', 'SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'WAITING_FOR_OPERATOR', 'SKIPPED'] as const);
+
+registerEnumType(RequestType, { name: 'RequestType' });
+registerEnumType(RequestStatus, { name: 'RequestStatus' });
+registerEnumType(TaskStatus, { name: 'TaskStatus' });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import DataLoader from 'dataloader';
 import type { Connector, SubjectKey, SystemSnapshot } from '../connectors/connector';
 import { isHttpClientError, markDeadline } from '../connectors/http';
@@ -41,6 +42,8 @@ export class SystemLoaders {
   private async collect(connector: Connector, keys: readonly SubjectKey[]): Promise<SystemResult[]> {
     const deadlineMs = this.deadlineFor(connector);
     const controller = new AbortController();
+    // every concurrent upstream call of the batch listens for the deadline
+    setMaxListeners(0, controller.signal);
     markDeadline(controller.signal, Date.now() + deadlineMs);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {

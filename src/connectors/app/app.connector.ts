@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { ConnectorSettings } from '../../config';
 import { createSqlDataSource, type DatabaseLocation, parseDatabaseUrl, QueryCounter } from '../../db/sql-datasource';
-import type { Connector, ConnectorEnvironment, ConnectorFactory, Identifier, Row, SubjectKey, SystemSnapshot } from '../connector';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Connector, ConnectorEnvironment, ConnectorFactory, Identifier, RecordSink, Row, SubjectKey, SystemSnapshot } from '../connector';
 import { APP_DESCRIPTOR } from './app.descriptor';
 import { AppSubjectResolver } from './app.resolver';
 
@@ -75,7 +76,8 @@ export class AppConnector implements Connector {
     if (this.ds?.isInitialized) await this.ds.destroy();
   }
 
-  async collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]> {
+  /** The users matching each subject (one query for all subjects). */
+  private async collectProfiles(subjects: SubjectKey[]): Promise<Row[][]> {
     const emails = new Set<string>();
     const phones = new Set<string>();
     const ids = new Set<number>();
@@ -90,8 +92,20 @@ export class AppConnector implements Connector {
     if (phones.size) (where.push(`u.phone IN (${placeholders(phones.size)})`), params.push(...phones));
     if (ids.size) (where.push(`u.id IN (${placeholders(ids.size)})`), params.push(...ids));
     const users: Row[] = where.length ? await this.query(PROFILE_SQL + where.join(' OR '), params) : [];
-    signal.throwIfAborted();
+    return subjects.map((s) =>
+      users.filter(
+        (u) =>
+          s.email?.includes(String(u.email_normalized)) ||
+          (u.phone !== null && s.phone?.includes(String(u.phone))) ||
+          s.appUserId?.includes(String(u.id)),
+      ),
+    );
+  }
 
+  async collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]> {
+    const perSubject = await this.collectProfiles(subjects);
+    signal.throwIfAborted();
+    const users = [...new Map(perSubject.flat().map((u) => [Number(u.id), u])).values()];
     const userIds = users.map((u) => Number(u.id));
     const byDataset = new Map<string, Map<number, Row[]>>();
     if (userIds.length) {
@@ -104,13 +118,7 @@ export class AppConnector implements Connector {
       signal.throwIfAborted();
     }
 
-    return subjects.map((s) => {
-      const mine = users.filter(
-        (u) =>
-          s.email?.includes(String(u.email_normalized)) ||
-          (u.phone !== null && s.phone?.includes(String(u.phone))) ||
-          s.appUserId?.includes(String(u.id)),
-      );
+    return perSubject.map((mine) => {
       const datasets = [
         { name: 'profile', records: mine },
         ...Object.keys(DATASET_SQL).map((name) => ({
@@ -124,6 +132,44 @@ export class AppConnector implements Connector {
         datasets,
       };
     });
+  }
+
+  async exportRecords(subject: SubjectKey, sink: RecordSink, signal: AbortSignal): Promise<{ found: boolean }> {
+    const [snapshot] = await this.collectProfiles([subject]);
+    const users = snapshot!;
+    for (const u of users) await sink('profile', u);
+    const ids = users.map((u) => Number(u.id));
+    if (ids.length === 0) return { found: false };
+    for (const [name, sql] of Object.entries(DATASET_SQL)) {
+      for await (const row of this.stream(sql(placeholders(ids.length)), ids)) {
+        signal.throwIfAborted();
+        await sink(name, row);
+      }
+    }
+    return { found: true };
+  }
+
+  /**
+   * Rows one at a time: a cursor on MySQL; on SQLite a separate read-only connection (the shared
+   * one must stay free for live queries while an export iterates).
+   */
+  private async *stream(sql: string, params: unknown[]): AsyncGenerator<Row> {
+    if (this.location.kind === 'sqlite') {
+      const db = new BetterSqlite3(this.location.path, { readonly: true, fileMustExist: true });
+      try {
+        for (const row of db.prepare(sql).iterate(...params)) yield { ...(row as Row) };
+      } finally {
+        db.close();
+      }
+      return;
+    }
+    const runner = (await this.db()).createQueryRunner();
+    try {
+      const rows = await runner.stream(sql, params);
+      for await (const row of rows) yield { ...(row as Row) };
+    } finally {
+      await runner.release();
+    }
   }
 
   discover(snapshot: SystemSnapshot): Omit<Identifier, 'source'>[] {

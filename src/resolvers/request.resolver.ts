@@ -1,0 +1,130 @@
+import DataLoader from 'dataloader';
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../context';
+import type { DsrTaskEntity } from '../entities/dsr-task.entity';
+import { encodeRequestCursor } from '../services/request.service';
+import { RequestStatus, RequestType, Role } from './enums';
+import { DsrRequest, DsrRequestConnection, ExportFile, SubmitRequestInput, SystemTask } from './request.types';
+import { Identifier } from './subject.types';
+
+const ANY = [Role.VIEWER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR];
+
+/** The tasks of every request in one response, in one query. */
+const tasksLoader = (ctx: GatewayContext) =>
+  ctx.scoped('request-tasks', () => new DataLoader<string, DsrTaskEntity[]>((ids) => ctx.services.requests.tasksOf(ids)));
+
+/** Identifier values shown in one response are audited together, once per request shown. */
+const subjectReads = (ctx: GatewayContext) =>
+  ctx.scoped(
+    'request-subject-reads',
+    () =>
+      new DataLoader<DsrRequest, true, string>(
+        async (shown) => {
+          await ctx.services.audit.recordMany(shown.map((r) => ({ actor: ctx.operator!.name, action: 'request.viewed', requestId: r.id, subjectRef: r.row.subjectRef })));
+          return shown.map(() => true as const);
+        },
+        { cacheKeyFn: (r) => r.id },
+      ),
+  );
+
+@Resolver(() => DsrRequest)
+export class RequestResolver {
+  @Authorized(...ANY)
+  @Query(() => DsrRequest, { nullable: true, description: 'any role (VIEWER sees no identifier values)' })
+  async request(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DsrRequest | null> {
+    const row = await ctx.services.requests.get(id);
+    return row ? DsrRequest.from(row) : null;
+  }
+
+  @Authorized(...ANY)
+  @Query(() => DsrRequestConnection, { description: 'any role; newest first' })
+  async requests(
+    @Ctx() ctx: GatewayContext,
+    @Arg('status', () => [RequestStatus], { nullable: true }) status: string[] | null,
+    @Arg('type', () => [RequestType], { nullable: true }) type: string[] | null,
+    @Arg('overdue', () => Boolean, { nullable: true }) overdue: boolean | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<DsrRequestConnection> {
+    const page = await ctx.services.requests.list({ status, type, overdue, first, after });
+    const edges = page.rows.map((row) => ({ cursor: encodeRequestCursor(row), node: DsrRequest.from(row) }));
+    return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Authorized(Role.OPERATOR)
+  @Mutation(() => DsrRequest, { description: 'OPERATOR' })
+  async submitRequest(@Ctx() ctx: GatewayContext, @Arg('input', () => SubmitRequestInput) input: SubmitRequestInput): Promise<DsrRequest> {
+    return DsrRequest.from(await ctx.services.requests.submit(ctx.operator!, input));
+  }
+
+  @Authorized(Role.OPERATOR)
+  @Mutation(() => DsrRequest, { description: 'OPERATOR, before anything ran' })
+  async cancelRequest(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string, @Arg('reason') reason: string): Promise<DsrRequest> {
+    return DsrRequest.from(await ctx.services.requests.cancel(ctx.operator!, id, reason));
+  }
+
+  @Authorized(Role.APPROVER)
+  @Mutation(() => DsrRequest, { description: 'APPROVER, once, before dueAt' })
+  async extendDeadline(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string, @Arg('reason') reason: string): Promise<DsrRequest> {
+    return DsrRequest.from(await ctx.services.requests.extend(ctx.operator!, id, reason));
+  }
+
+  @Authorized(Role.OPERATOR)
+  @Mutation(() => DsrRequest, { description: 'OPERATOR, failed systems only' })
+  async retryRequest(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DsrRequest> {
+    return DsrRequest.from(await ctx.services.requests.retry(ctx.operator!, id));
+  }
+
+  @FieldResolver(() => [Identifier], { description: 'after a finished erasure: kinds only, values replaced by "<erased>"' })
+  async subject(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<Identifier[]> {
+    const ids = ctx.services.requests.subjectOf(r.row);
+    if (!ctx.operator!.roles.some((role) => role !== Role.VIEWER)) return ids.map((i) => ({ ...i, value: '<hidden>' }));
+    await subjectReads(ctx).load(r);
+    return ids;
+  }
+
+  @FieldResolver(() => [SystemTask])
+  async tasks(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<SystemTask[]> {
+    const tasks = await tasksLoader(ctx).load(r.id);
+    return tasks.filter((t) => t.kind === 'system').map(toSystemTask);
+  }
+
+  @FieldResolver(() => Float, { description: '0..1' })
+  async progress(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<number> {
+    const tasks = await tasksLoader(ctx).load(r.id);
+    if (tasks.length === 0) return 0;
+    return tasks.filter((t) => t.state === 'done').length / tasks.length;
+  }
+
+  @FieldResolver(() => ExportFile, { nullable: true, description: 'ACCESS and PORTABILITY' })
+  export(@Root() r: DsrRequest): ExportFile | null {
+    const row = r.row;
+    if (!row.exportSha256 || !row.exportCreatedAt || !row.exportExpiresAt) return null;
+    return {
+      sizeBytes: Number(row.exportSize),
+      sha256: row.exportSha256,
+      createdAt: new Date(row.exportCreatedAt),
+      expiresAt: new Date(row.exportExpiresAt),
+      entries: JSON.parse(row.exportEntries ?? '[]') as string[],
+    };
+  }
+}
+
+function toSystemTask(t: DsrTaskEntity): SystemTask {
+  return {
+    system: t.system,
+    status: t.status,
+    attempts: t.attempts,
+    lastError: t.lastError,
+    startedAt: t.startedAt ? new Date(t.startedAt) : null,
+    finishedAt: t.finishedAt ? new Date(t.finishedAt) : null,
+    recordsExported: t.recordsExported,
+    recordsDeleted: null,
+    recordsAnonymized: null,
+    recordsRetained: null,
+    retainedUntil: null,
+    legalBasis: null,
+    verifiedAt: null,
+    note: t.note,
+  };
+}

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { type DataSource, type EntityManager, In } from 'typeorm';
+import type { Operator } from '../auth/operators';
+import type { Identifier } from '../connectors/connector';
+import type { ConnectorRegistry } from '../connectors/registry';
+import { DsrRequestEntity } from '../entities/dsr-request.entity';
+import { DsrTaskEntity } from '../entities/dsr-task.entity';
+import { badInput, DsrError, ErrorCode } from '../errors';
+import type { AuditService } from './audit.service';
+import { dueDate } from './deadline';
+import { canonicalKey, identifiersOf, normaliseSubject, type SubjectInputLike } from './identity';
+import type { KeyedHash } from './keyed-hash';
+
+export const REQUEST_TYPES = ['ACCESS', 'PORTABILITY', 'ERASURE', 'RECTIFICATION', 'RESTRICTION', 'OBJECTION'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+export const REQUEST_STATUSES = ['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_MANUAL_STEPS', 'COMPLETED', 'PARTIALLY_COMPLETED', 'REJECTED', 'CANCELLED'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'WAITING_FOR_OPERATOR', 'SKIPPED'] as const;
+
+/** The request types this gateway carries out (the others are refused with a clear error). */
+const SUPPORTED: readonly RequestType[] = ['ACCESS', 'PORTABILITY'];
+const OPEN: readonly string[] = ['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_MANUAL_STEPS', 'PARTIALLY_COMPLETED'];
+const FINISHED_TASK = ['SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'SKIPPED'];
+/** Clock skew allowed for a receivedAt "now" sent by another machine. */
+const FUTURE_TOLERANCE_MS = 60_000;
+
+export interface SubmitInput {
+  type: RequestType;
+  subject: SubjectInputLike;
+  verification: string;
+  receivedAt?: Date | null;
+  idempotencyKey?: string | null;
+  note?: string | null;
+  changes?: { system: string; field: string; value: string }[] | null;
+}
+
+export interface RequestFilter {
+  status?: string[] | null;
+  type?: string[] | null;
+  overdue?: boolean | null;
+  first: number;
+  after?: string | null;
+}
+
+export interface RequestPage {
+  rows: DsrRequestEntity[];
+  totalCount: number;
+  hasNextPage: boolean;
+}
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * The request lifecycle: submit (idempotent), list, cancel, extend, retry, and advancing a request
+ * as its tasks settle. Each request has an `identify` step (enrichment across the systems), one
+ * task per system, and a `package` step that builds the export.
+ */
+export class RequestService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly registry: ConnectorRegistry,
+    private readonly audit: AuditService,
+    private readonly keyed: KeyedHash,
+    private readonly opts: { maxAttempts: number; wake: () => void },
+  ) {}
+
+  async submit(op: Operator, input: SubmitInput): Promise<DsrRequestEntity> {
+    if (!SUPPORTED.includes(input.type)) throw badInput(`${input.type} requests are not carried out by this gateway yet; supported: ${SUPPORTED.join(', ')}`);
+    if (input.changes?.length && input.type !== 'RECTIFICATION') throw badInput('changes are only for RECTIFICATION requests');
+    const key = normaliseSubject(input.subject);
+    const verification = input.verification?.trim() ?? '';
+    if (verification.length < 3 || verification.length > 500) throw badInput('verification must say how the identity was checked (3-500 characters)');
+    const note = input.note?.trim() || null;
+    if (note && note.length > 2000) throw badInput('note must be at most 2000 characters');
+    const idempotencyKey = input.idempotencyKey?.trim() || null;
+    if (idempotencyKey && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) throw badInput('idempotencyKey must be 1-200 printable ASCII characters');
+    const receivedAt = input.receivedAt ?? new Date();
+    if (Number.isNaN(receivedAt.getTime())) throw badInput('receivedAt must be a date-time');
+    if (receivedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw badInput('receivedAt must not be in the future');
+    const subjectRef = this.keyed.hex(canonicalKey(key));
+
+    if (idempotencyKey) {
+      const existing = await this.ds.getRepository(DsrRequestEntity).findOneBy({ submittedBy: op.name, idempotencyKey });
+      if (existing) return this.sameRequest(existing, input.type, subjectRef);
+    }
+
+    const request = Object.assign(new DsrRequestEntity(), {
+      id: randomUUID(),
+      type: input.type,
+      status: 'IN_PROGRESS',
+      subjectJson: JSON.stringify(identifiersOf(key, 'input')),
+      subjectRef,
+      verification,
+      note,
+      receivedAt: receivedAt.toISOString(),
+      dueAt: dueDate(receivedAt, false).toISOString(),
+      extensionReason: null,
+      submittedBy: op.name,
+      approvedBy: null,
+      completedAt: null,
+      closedReason: null,
+      idempotencyKey,
+      createdAt: nowIso(),
+      exportFile: null,
+      exportSize: null,
+      exportSha256: null,
+      exportCreatedAt: null,
+      exportExpiresAt: null,
+      exportEntries: null,
+    });
+    try {
+      await this.ds.transaction(async (m) => {
+        await m.getRepository(DsrRequestEntity).insert(request);
+        await m.getRepository(DsrTaskEntity).insert(this.plan(request));
+      });
+    } catch (e) {
+      // the same key submitted twice at once: the other one won
+      if (idempotencyKey) {
+        const existing = await this.ds.getRepository(DsrRequestEntity).findOneBy({ submittedBy: op.name, idempotencyKey });
+        if (existing) return this.sameRequest(existing, input.type, subjectRef);
+      }
+      throw e;
+    }
+    await this.audit.record({ actor: op.name, action: 'request.submitted', requestId: request.id, subjectRef });
+    this.opts.wake();
+    return request;
+  }
+
+  private sameRequest(existing: DsrRequestEntity, type: string, subjectRef: string): DsrRequestEntity {
+    if (existing.type !== type || existing.subjectRef !== subjectRef) {
+      throw new DsrError(ErrorCode.CONFLICT, 'idempotencyKey was already used for a different request');
+    }
+    return existing;
+  }
+
+  /** identify -> one task per enabled system -> package. */
+  private plan(request: DsrRequestEntity): DsrTaskEntity[] {
+    const task = (kind: string, system: string, state: string): DsrTaskEntity =>
+      Object.assign(new DsrTaskEntity(), {
+        id: randomUUID(),
+        requestId: request.id,
+        kind,
+        system,
+        status: 'PENDING',
+        state,
+        runAfter: request.createdAt,
+        attempts: 0,
+        maxAttempts: this.opts.maxAttempts,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastError: null,
+        startedAt: null,
+        finishedAt: null,
+        recordsExported: null,
+        note: null,
+        resultJson: null,
+      });
+    return [
+      task('identify', '-', 'ready'),
+      ...this.registry.connectors.map((c) => task('system', c.id, 'blocked')),
+      task('package', '-', 'blocked'),
+    ];
+  }
+
+  get(id: string): Promise<DsrRequestEntity | null> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return Promise.resolve(null);
+    return this.ds.getRepository(DsrRequestEntity).findOneBy({ id });
+  }
+
+  async getOrFail(id: string): Promise<DsrRequestEntity> {
+    const r = await this.get(id);
+    if (!r) throw new DsrError(ErrorCode.NOT_FOUND, 'No request with this id');
+    return r;
+  }
+
+  /** The tasks of several requests in one query (for a DataLoader). */
+  async tasksOf(requestIds: readonly string[]): Promise<DsrTaskEntity[][]> {
+    const rows = await this.ds.getRepository(DsrTaskEntity).find({ where: { requestId: In([...requestIds]) }, order: { system: 'ASC' } });
+    return requestIds.map((id) => rows.filter((t) => t.requestId === id));
+  }
+
+  /** Newest first, by (receivedAt, id) keyset. */
+  async list(filter: RequestFilter): Promise<RequestPage> {
+    if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > 200) throw badInput('first must be from 1 to 200');
+    const q = this.ds.getRepository(DsrRequestEntity).createQueryBuilder('r');
+    if (filter.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
+    if (filter.type?.length) q.andWhere('r.type IN (:...type)', { type: filter.type });
+    if (filter.overdue === true) q.andWhere('r.dueAt < :now AND r.status IN (:...open)', { now: nowIso(), open: OPEN });
+    if (filter.overdue === false) q.andWhere('(r.dueAt >= :now OR r.status NOT IN (:...open))', { now: nowIso(), open: OPEN });
+    const totalCount = await q.getCount();
+    if (filter.after) {
+      const [receivedAt, id] = decodeRequestCursor(filter.after);
+      q.andWhere('(r.receivedAt < :ra OR (r.receivedAt = :ra AND r.id < :rid))', { ra: receivedAt, rid: id });
+    }
+    const rows = await q.orderBy('r.receivedAt', 'DESC').addOrderBy('r.id', 'DESC').take(filter.first + 1).getMany();
+    return { rows: rows.slice(0, filter.first), totalCount, hasNextPage: rows.length > filter.first };
+  }
+
+  /** Before anything ran: every task still waiting, none attempted. */
+  async cancel(op: Operator, id: string, reason: string): Promise<DsrRequestEntity> {
+    const why = requireReason(reason);
+    return this.change(id, async (m, r) => {
+      if (!OPEN.includes(r.status)) throw new DsrError(ErrorCode.CONFLICT, `The request is ${r.status} and cannot be cancelled`);
+      const tasks = await m.getRepository(DsrTaskEntity).findBy({ requestId: r.id });
+      if (tasks.some((t) => t.attempts > 0 || t.state === 'leased')) throw new DsrError(ErrorCode.CONFLICT, 'Work on this request has started; it can no longer be cancelled');
+      await m.getRepository(DsrTaskEntity).update({ requestId: r.id }, { state: 'done', status: 'SKIPPED', finishedAt: nowIso() });
+      r.status = 'CANCELLED';
+      r.closedReason = why;
+      r.completedAt = nowIso();
+      await this.audit.record({ actor: op.name, action: 'request.cancelled', requestId: r.id, subjectRef: r.subjectRef });
+    });
+  }
+
+  /** Two more months (three from receipt), once, before the deadline, with a reason (Art. 12(3)). */
+  async extend(op: Operator, id: string, reason: string): Promise<DsrRequestEntity> {
+    const why = requireReason(reason);
+    return this.change(id, async (_m, r) => {
+      if (!OPEN.includes(r.status)) throw new DsrError(ErrorCode.CONFLICT, `The request is ${r.status}; its deadline no longer runs`);
+      if (r.extensionReason) throw new DsrError(ErrorCode.DEADLINE_RULE, 'The deadline was already extended once; it can be extended only once');
+      if (Date.now() >= Date.parse(r.dueAt)) throw new DsrError(ErrorCode.DEADLINE_RULE, 'The deadline has passed; it can only be extended before it');
+      r.dueAt = dueDate(new Date(r.receivedAt), true).toISOString();
+      r.extensionReason = why;
+      await this.audit.record({ actor: op.name, action: 'request.deadline_extended', requestId: r.id, subjectRef: r.subjectRef });
+    });
+  }
+
+  /** Runs the failed systems again (and the package step after them). */
+  async retry(op: Operator, id: string): Promise<DsrRequestEntity> {
+    const r = await this.change(id, async (m, req) => {
+      if (req.status !== 'PARTIALLY_COMPLETED') throw new DsrError(ErrorCode.CONFLICT, 'Only a PARTIALLY_COMPLETED request can be retried');
+      const tasks = m.getRepository(DsrTaskEntity);
+      const failed = await tasks.findBy({ requestId: req.id, kind: 'system', status: 'FAILED' });
+      for (const t of failed) {
+        await tasks.update({ id: t.id }, { state: 'ready', status: 'PENDING', attempts: 0, runAfter: nowIso(), lastError: null, finishedAt: null, leaseOwner: null, leaseExpiresAt: null });
+      }
+      await tasks.update({ requestId: req.id, kind: 'package' }, { state: 'blocked', status: 'PENDING', attempts: 0, finishedAt: null, lastError: null });
+      req.status = 'IN_PROGRESS';
+      req.completedAt = null;
+      await this.audit.record({ actor: op.name, action: 'request.retried', requestId: req.id, subjectRef: req.subjectRef });
+    });
+    this.opts.wake();
+    return r;
+  }
+
+  private async change(id: string, work: (m: EntityManager, r: DsrRequestEntity) => Promise<void>): Promise<DsrRequestEntity> {
+    return this.ds.transaction(async (m) => {
+      const q = m.getRepository(DsrRequestEntity).createQueryBuilder('r').where('r.id = :id', { id });
+      if (this.ds.options.type === 'mysql') q.setLock('pessimistic_write');
+      const r = /^[0-9a-f-]{36}$/.test(id) ? await q.getOne() : null;
+      if (!r) throw new DsrError(ErrorCode.NOT_FOUND, 'No request with this id');
+      await work(m, r);
+      await m.getRepository(DsrRequestEntity).save(r);
+      return r;
+    });
+  }
+
+  /**
+   * Moves a request on after one of its tasks settled: identify done -> systems ready; every
+   * system finished -> package ready; package done -> COMPLETED, or PARTIALLY_COMPLETED when a
+   * system failed.
+   */
+  async advance(requestId: string): Promise<void> {
+    let woke = false;
+    await this.ds.transaction(async (m) => {
+      const tasks = m.getRepository(DsrTaskEntity);
+      const all = await tasks.findBy({ requestId });
+      const identify = all.find((t) => t.kind === 'identify');
+      const systems = all.filter((t) => t.kind === 'system');
+      const pkg = all.find((t) => t.kind === 'package');
+      if (identify?.state === 'done' && identify.status === 'FAILED') {
+        await this.finish(m, requestId, 'PARTIALLY_COMPLETED');
+        return;
+      }
+      if (identify?.state === 'done') {
+        const blocked = systems.filter((t) => t.state === 'blocked');
+        if (blocked.length) {
+          await tasks.update({ id: In(blocked.map((t) => t.id)) }, { state: 'ready', runAfter: nowIso() });
+          woke = true;
+        }
+      }
+      const systemsDone = systems.every((t) => t.state === 'done' && FINISHED_TASK.includes(t.status));
+      if (systemsDone && pkg?.state === 'blocked') {
+        await tasks.update({ id: pkg.id }, { state: 'ready', runAfter: nowIso() });
+        woke = true;
+      }
+      if (pkg?.state === 'done') {
+        const failed = systems.some((t) => t.status === 'FAILED') || pkg.status === 'FAILED';
+        await this.finish(m, requestId, failed ? 'PARTIALLY_COMPLETED' : 'COMPLETED');
+      }
+    });
+    if (woke) this.opts.wake();
+  }
+
+  private async finish(m: EntityManager, requestId: string, status: RequestStatus): Promise<void> {
+    await m.getRepository(DsrRequestEntity).update({ id: requestId, status: In(['IN_PROGRESS']) }, { status, completedAt: nowIso() });
+  }
+
+  subjectOf(r: DsrRequestEntity): Identifier[] {
+    return JSON.parse(r.subjectJson) as Identifier[];
+  }
+}
+
+function requireReason(reason: string): string {
+  const why = reason?.trim() ?? '';
+  if (why.length < 3 || why.length > 1000) throw badInput('reason must be 3-1000 characters');
+  return why;
+}
+
+export function encodeRequestCursor(r: DsrRequestEntity): string {
+  return Buffer.from(`req:${r.receivedAt}|${r.id}`, 'utf8').toString('base64url');
+}
+
+function decodeRequestCursor(cursor: string): [string, string] {
+  const m = /^req:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw badInput('after is not a cursor returned by requests');
+  return [m[1]!, m[2]!];
+}
