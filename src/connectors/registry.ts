@@ -2,10 +2,13 @@ import type { Config } from '../config';
 import { ConfigError } from '../config';
 import type { Logger } from '../logger';
 import { appConnectorFactory } from './app/app.connector';
+import { limeGoConnectorFactory } from './limego/limego.connector';
 import type { Connector, ConnectorFactory } from './connector';
+import { hogiaConnectorFactory } from './hogia/hogia.connector';
+import { sendgridConnectorFactory } from './sendgrid/sendgrid.connector';
 
 /** Every connector kind the gateway knows, by name. */
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory];
 
 /** The enabled connectors of one gateway, in configuration order. */
 export class ConnectorRegistry {
