@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { benchAppBatching } from './app-batching';
+import { benchFanOut } from './fan-out';
 
 /** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   await benchAppBatching({ quick, database: 'sqlite' });
   await benchAppBatching({ quick, database: 'mysql' });
+  await benchFanOut({ quick });
 }
 
 main().catch((e: unknown) => {

@@ -102,6 +102,12 @@ const envSchema = z.object({
   DSR_DEMO_EVENTS: intIn('DSR_DEMO_EVENTS', 0, 50_000_000, 300_000),
   DSR_MAX_SUBJECTS: intIn('DSR_MAX_SUBJECTS', 1, 1000, 100),
   DSR_TASK_MAX_ATTEMPTS: intIn('DSR_TASK_MAX_ATTEMPTS', 1, 50, 5),
+  DSR_WORKERS: z.enum(['on', 'off'], { message: 'DSR_WORKERS must be on or off' }).default('on'),
+  DSR_WORKER_CONCURRENCY: intIn('DSR_WORKER_CONCURRENCY', 1, 64, 2),
+  DSR_LEASE_MS: intIn('DSR_LEASE_MS', 500, 3_600_000, 30_000),
+  DSR_EXPORT_TTL_HOURS: intIn('DSR_EXPORT_TTL_HOURS', 1, 24 * 365, 24 * 30),
+  DSR_DOWNLOAD_LINK_TTL_HOURS: intIn('DSR_DOWNLOAD_LINK_TTL_HOURS', 1, 24 * 30, 24),
+  DSR_PUBLIC_URL: z.url({ message: 'DSR_PUBLIC_URL must be the URL operators reach the gateway at, e.g. https://dsr.example.se' }).optional(),
   DSR_SIMULATORS: z.enum(['on', 'off'], { message: 'DSR_SIMULATORS must be on or off' }).default('on'),
   DSR_SIM_SENDGRID_PORT: intIn('DSR_SIM_SENDGRID_PORT', 0, 65535, 0),
   DSR_SIM_LIMEGO_PORT: intIn('DSR_SIM_LIMEGO_PORT', 0, 65535, 0),
@@ -124,6 +130,12 @@ export interface Config {
   maxSubjectsPerCall: number;
   /** Attempts of one task (one system's part of a request) before it is FAILED. */
   taskMaxAttempts: number;
+  /** The durable workers of this process (several processes may share one MySQL store). */
+  workers: { enabled: boolean; concurrency: number; leaseMs: number };
+  exportTtlMs: number;
+  downloadLinkTtlMs: number;
+  /** Base of download links; default: the address the gateway listens on. */
+  publicUrl?: string;
   connectors: Record<string, ConnectorSettings>;
   /** The embedded demo app database, used when the app connector has no databaseUrl. */
   demo: { users: number; events: number; appDatabase: DatabaseLocation };
@@ -214,6 +226,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     connectorDeadlineMs: env.DSR_CONNECTOR_DEADLINE_MS,
     maxSubjectsPerCall: env.DSR_MAX_SUBJECTS,
     taskMaxAttempts: env.DSR_TASK_MAX_ATTEMPTS,
+    workers: { enabled: env.DSR_WORKERS === 'on', concurrency: env.DSR_WORKER_CONCURRENCY, leaseMs: env.DSR_LEASE_MS },
+    exportTtlMs: env.DSR_EXPORT_TTL_HOURS * 3_600_000,
+    downloadLinkTtlMs: env.DSR_DOWNLOAD_LINK_TTL_HOURS * 3_600_000,
+    publicUrl: env.DSR_PUBLIC_URL?.replace(/\/+$/, ''),
     connectors,
     demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },
     simulators: {

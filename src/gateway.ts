@@ -12,6 +12,12 @@ import { createServer } from './server';
 import { AuditService } from './services/audit.service';
 import { KeyedHash } from './services/keyed-hash';
 import { RequestService } from './services/request.service';
+import { DownloadService } from './services/download.service';
+import { ExportService } from './services/export.service';
+import { SystemLoaders } from './services/system-loaders';
+import { TaskQueue, Worker } from './jobs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { SubjectService } from './services/subject.service';
 
 export interface GatewayOptions {
@@ -45,15 +51,37 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
   const keyed = new KeyedHash(hmacKey);
   const audit = new AuditService(store, keyed);
   let wakeWorkers = (): void => undefined;
+  let listeningUrl = '';
+  const deadlineMs = (id: string) => config.connectors[id]?.deadlineMs ?? config.connectorDeadlineMs;
+  const subjects = new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall);
+  const requests = new RequestService(store, registry, audit, keyed, { maxAttempts: config.taskMaxAttempts, wake: () => wakeWorkers() });
+  const exports = new ExportService(store, registry, subjects, requests, audit, {
+    dataDir: config.dataDir,
+    exportTtlMs: config.exportTtlMs,
+    newLoaders: () => new SystemLoaders((c) => deadlineMs(c.id), logger),
+  });
   const services: Services = {
     registry,
     audit,
-    requests: new RequestService(store, registry, audit, keyed, { maxAttempts: config.taskMaxAttempts, wake: () => wakeWorkers() }),
-    subjects: new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall),
+    requests,
+    downloads: new DownloadService(store, requests, audit, {
+      linkTtlMs: config.downloadLinkTtlMs,
+      publicUrl: () => config.publicUrl ?? listeningUrl,
+      exportFile: (id) => exports.exportFile(id),
+    }),
+    subjects,
     operators: new OperatorDirectory(operators),
-    deadlineMs: (id) => config.connectors[id]?.deadlineMs ?? config.connectorDeadlineMs,
+    deadlineMs,
     logger,
   };
+  const queue = new TaskQueue(store, { owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, leaseMs: config.workers.leaseMs });
+  const worker = new Worker(queue, exports.handlers(), {
+    // one worker loop on SQLite (one writer); several on MySQL, where leases keep them apart
+    concurrency: config.store.kind === 'sqlite' ? 1 : config.workers.concurrency,
+    logger,
+    onSettled: (task) => requests.advance(task.requestId),
+  });
+  wakeWorkers = () => worker.wake();
   const schema = await buildGatewaySchema(registry.typedViewFactories());
   const httpServer = createHttpServer();
   const { app, apollo } = await createServer({ schema, services, store, httpServer, production: config.env === 'production' });
@@ -70,12 +98,15 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
         httpServer.listen(config.port, config.host, () => {
           const { port } = httpServer.address() as AddressInfo;
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-          resolve(`http://${host}:${port}`);
+          listeningUrl = `http://${host}:${port}`;
+          if (config.workers.enabled) worker.start();
+          resolve(listeningUrl);
         });
       }),
     close: async () => {
       if (closed) return;
       closed = true;
+      await worker.stop(); // finishes or releases the tasks in hand
       await apollo.stop(); // drains the HTTP server
       if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
       await registry.close();

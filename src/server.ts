@@ -2,6 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
+import { createReadStream } from 'node:fs';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
@@ -64,6 +65,23 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }
+  });
+  // a download link is its own credential: anything wrong with it is the same plain 404
+  app.get('/exports/:id/download', async (req, res) => {
+    const found = await opts.services.downloads.open(String(req.params.id), req.query.token).catch(() => undefined);
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
+    if (!found) {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
+    res.set({
+      'Content-Type': 'application/zip',
+      'Content-Length': String(found.size),
+      'Content-Disposition': `attachment; filename="${found.filename}"`,
+    });
+    createReadStream(found.file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
   app.use(
     '/graphql',

@@ -4,7 +4,7 @@ import type { GatewayContext } from '../context';
 import type { DsrTaskEntity } from '../entities/dsr-task.entity';
 import { encodeRequestCursor } from '../services/request.service';
 import { RequestStatus, RequestType, Role } from './enums';
-import { DsrRequest, DsrRequestConnection, ExportFile, SubmitRequestInput, SystemTask } from './request.types';
+import { DownloadLink, DsrRequest, DsrRequestConnection, ExportFile, SubmitRequestInput, SystemTask } from './request.types';
 import { Identifier } from './subject.types';
 
 const ANY = [Role.VIEWER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR];
@@ -75,6 +75,12 @@ export class RequestResolver {
     return DsrRequest.from(await ctx.services.requests.retry(ctx.operator!, id));
   }
 
+  @Authorized(Role.OPERATOR)
+  @Mutation(() => DownloadLink, { description: 'OPERATOR; audited' })
+  createDownloadLink(@Ctx() ctx: GatewayContext, @Arg('requestId', () => ID) requestId: string): Promise<DownloadLink> {
+    return ctx.services.downloads.createLink(ctx.operator!, requestId);
+  }
+
   @FieldResolver(() => [Identifier], { description: 'after a finished erasure: kinds only, values replaced by "<erased>"' })
   async subject(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<Identifier[]> {
     const ids = ctx.services.requests.subjectOf(r.row);
@@ -91,9 +97,9 @@ export class RequestResolver {
 
   @FieldResolver(() => Float, { description: '0..1' })
   async progress(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<number> {
-    const tasks = await tasksLoader(ctx).load(r.id);
-    if (tasks.length === 0) return 0;
-    return tasks.filter((t) => t.state === 'done').length / tasks.length;
+    const steps = (await tasksLoader(ctx).load(r.id)).filter((t) => t.kind !== 'expire-export');
+    if (steps.length === 0) return 0;
+    return steps.filter((t) => t.state === 'done').length / steps.length;
   }
 
   @FieldResolver(() => ExportFile, { nullable: true, description: 'ACCESS and PORTABILITY' })

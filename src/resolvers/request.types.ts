@@ -94,3 +94,9 @@ export class SubmitRequestInput {
   @Field(() => String, { nullable: true }) note?: string | null;
   @Field(() => [FieldChangeInput], { nullable: true, description: 'RECTIFICATION only' }) changes?: FieldChangeInput[] | null;
 }
+
+@ObjectType()
+export class DownloadLink {
+  @Field({ description: 'GET it with no other credential; single subject, expiring' }) url!: string;
+  @Field(() => DateTimeResolver) expiresAt!: Date;
+}

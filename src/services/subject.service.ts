@@ -51,6 +51,11 @@ export class SubjectService {
     return views;
   }
 
+  /** The enriched view of one subject for a request's own steps (the caller audits the read). */
+  identify(loaders: SystemLoaders, key: SubjectKey): Promise<SubjectView> {
+    return this.lookup(loaders, key);
+  }
+
   /**
    * Asks every system by the given identifiers. As soon as one system's answer reveals identifiers
    * another system accepts, that system is asked again with the larger key, without waiting for the

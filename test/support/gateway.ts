@@ -52,6 +52,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** Start the simulators of SendGrid, Lime Go and Hogia and connect to them, as `npm start` does. */
   simulators?: boolean;
+  /** Settings merged into connectors after the simulators are wired (e.g. a short breaker cool-down). */
+  tune?: Record<string, Record<string, unknown>>;
   /** Reuse databases of another test gateway (several processes on one store). */
   reuse?: { storeUrl: string; appUrl: string };
 }
@@ -100,6 +102,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   let config = loadConfig(env);
   const systems = opts.simulators ? await startDemoSystems(config) : { connectors: {}, simulators: undefined };
   config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
+  for (const [id, extra] of Object.entries(opts.tune ?? {})) config.connectors[id] = { ...config.connectors[id]!, ...extra };
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -1,0 +1,122 @@
+/**
+ * Streaming readers of staged NDJSON files. Lines are split on the byte 0x0A, which never occurs
+ * inside a multi-byte UTF-8 sequence, and a JSON text never holds a raw newline: so splitting is
+ * exact without decoding whole chunks.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Row } from '../connectors/connector';
+
+const NEWLINE = 0x0a;
+const OPEN = Buffer.from('[\n');
+const SEPARATOR = Buffer.from(',\n');
+const CLOSE = Buffer.from('\n]\n');
+const EMPTY = Buffer.from('[]\n');
+
+/**
+ * NDJSON bytes in, the same records as one JSON array out (`[\n r1,\n r2\n]\n`), byte for byte
+ * as staged: no parsing, so the records stay exactly as the source held them.
+ */
+export function ndjsonToJsonArray(): Transform {
+  let started = false;
+  let pendingSeparator = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      const parts: Buffer[] = [];
+      let start = 0;
+      for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
+        if (i > start) {
+          if (!started) parts.push(OPEN);
+          else if (pendingSeparator) parts.push(SEPARATOR);
+          started = true;
+          pendingSeparator = false;
+          parts.push(chunk.subarray(start, i));
+        }
+        // The newline ends a record; whether a comma follows depends on whether another comes.
+        pendingSeparator = started;
+        start = i + 1;
+      }
+      if (start < chunk.length) {
+        if (!started) parts.push(OPEN);
+        else if (pendingSeparator) parts.push(SEPARATOR);
+        started = true;
+        pendingSeparator = false;
+        parts.push(chunk.subarray(start));
+      }
+      done(null, parts.length ? Buffer.concat(parts) : undefined);
+    },
+    flush(done: TransformCallback) {
+      done(null, started ? CLOSE : EMPTY);
+    },
+  });
+}
+
+/**
+ * NDJSON bytes in, `map(record)` out (object mode). Blank lines are skipped; a line that is not
+ * a JSON object fails the stream with its line number (never its content).
+ */
+export function ndjsonRecords<T>(map: (record: Row) => T): Transform {
+  let rest: Buffer | undefined;
+  let line = 0;
+  const parse = (bytes: Buffer): T | undefined => {
+    line += 1;
+    if (bytes.length === 0) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new Error(`staged NDJSON line ${line} is not valid JSON`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new Error(`staged NDJSON line ${line} is not a JSON object`);
+    }
+    return map(value as Row);
+  };
+  return new Transform({
+    readableObjectMode: true,
+    readableHighWaterMark: 256,
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      try {
+        const data = rest ? Buffer.concat([rest, chunk]) : chunk;
+        let start = 0;
+        for (let i = data.indexOf(NEWLINE); i !== -1; i = data.indexOf(NEWLINE, start)) {
+          const out = parse(data.subarray(start, i));
+          if (out !== undefined) this.push(out);
+          start = i + 1;
+        }
+        // Copy the tail so the (possibly large) chunk it came from can be freed.
+        rest = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+    flush(done: TransformCallback) {
+      try {
+        if (rest) {
+          const out = parse(rest);
+          if (out !== undefined) this.push(out);
+        }
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
+}
+
+/** Records in (object mode), a JSON array of them out, one record per line. */
+export function jsonArray(): Transform {
+  let first = true;
+  return new Transform({
+    writableObjectMode: true,
+    writableHighWaterMark: 256,
+    transform(record: unknown, _enc, done: TransformCallback) {
+      const text = (first ? '[\n' : ',\n') + JSON.stringify(record);
+      first = false;
+      done(null, text);
+    },
+    flush(done: TransformCallback) {
+      done(null, first ? '[]\n' : '\n]\n');
+    },
+  });
+}

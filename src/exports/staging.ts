@@ -1,0 +1,123 @@
+/**
+ * Staging: one system's records for one request, streamed to disk as they are collected, so
+ * that the zip can later be built from files instead of from memory.
+ *
+ * Layout: `<stagingDir>/<system>/<dataset>.ndjson`, one JSON record per line. A writer opened
+ * again for the same system (a retried task) starts those files afresh.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Row } from '../connectors/connector';
+import { assertDatasetName, assertSystemId } from './names';
+
+export interface StagedDataset {
+  /** The dataset name (validated, see names.ts). */
+  name: string;
+  /** Absolute or stagingDir-relative path of the NDJSON file, as given to the writer. */
+  file: string;
+  /** Number of records written. */
+  count: number;
+  /** Every top-level key seen with a defined value, in first-seen order (CSV columns). */
+  keys: string[];
+}
+
+export interface StagingResult {
+  datasets: StagedDataset[];
+}
+
+interface OpenDataset {
+  name: string;
+  file: string;
+  stream: WriteStream;
+  count: number;
+  keys: Set<string>;
+}
+
+export class StagingWriter {
+  private readonly dir: string;
+  private readonly open = new Map<string, OpenDataset>();
+  private dirReady: Promise<unknown> | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+
+  constructor(stagingDir: string, readonly systemId: string) {
+    this.dir = join(stagingDir, assertSystemId(systemId));
+  }
+
+  /** Appends one record; resolves once the file can take more (waits for 'drain' when needed). */
+  async write(dataset: string, record: Row): Promise<void> {
+    if (this.closed) throw new Error(`StagingWriter(${this.systemId}) is closed`);
+    if (this.failure) throw this.failure;
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw new TypeError(`StagingWriter(${this.systemId}): a record of ${dataset} must be a plain object`);
+    }
+    const target = this.open.get(dataset) ?? (await this.openDataset(dataset));
+    const line = JSON.stringify(record) + '\n';
+    for (const [key, value] of Object.entries(record)) {
+      // JSON.stringify leaves out undefined and functions: so do the columns.
+      if (value !== undefined && typeof value !== 'function') target.keys.add(key);
+    }
+    target.count += 1;
+    if (!target.stream.write(line)) await this.drained(target.stream);
+  }
+
+  /** Flushes and closes every file; the result lists the datasets that received records. */
+  async close(): Promise<StagingResult> {
+    if (this.closed) throw new Error(`StagingWriter(${this.systemId}) is already closed`);
+    this.closed = true;
+    await Promise.all([...this.open.values()].map((d) => this.end(d.stream)));
+    if (this.failure) throw this.failure;
+    return {
+      datasets: [...this.open.values()].map((d) => ({ name: d.name, file: d.file, count: d.count, keys: [...d.keys] })),
+    };
+  }
+
+  /** Closes every file without a result (the caller discards the staging directory). */
+  async abort(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.open.values()].map((d) => this.end(d.stream).catch(() => undefined)));
+  }
+
+  private async openDataset(dataset: string): Promise<OpenDataset> {
+    assertDatasetName(dataset);
+    this.dirReady ??= mkdir(this.dir, { recursive: true });
+    await this.dirReady;
+    // Two writes for a new dataset may both have waited above: the first one opens it.
+    const existing = this.open.get(dataset);
+    if (existing) return existing;
+    const file = join(this.dir, `${dataset}.ndjson`);
+    const stream = createWriteStream(file, { flags: 'w' });
+    stream.on('error', (err) => {
+      this.failure ??= err;
+    });
+    const opened: OpenDataset = { name: dataset, file, stream, count: 0, keys: new Set() };
+    this.open.set(dataset, opened);
+    return opened;
+  }
+
+  private drained(stream: WriteStream): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        stream.off('drain', onDrain);
+        stream.off('error', done);
+        stream.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = () => done();
+      const onClose = () => done(this.failure ?? new Error(`staging file of ${this.systemId} closed while writing`));
+      stream.on('drain', onDrain);
+      stream.on('error', done);
+      stream.on('close', onClose);
+    });
+  }
+
+  private end(stream: WriteStream): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (stream.closed) return this.failure ? reject(this.failure) : resolve();
+      stream.once('close', () => (this.failure ? reject(this.failure) : resolve()));
+      stream.end();
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './task-queue';
+export * from './worker';

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { Connector, Row, SubjectKey } from '../connectors/connector';
+import { isHttpClientError } from '../connectors/http';
+import type { ConnectorRegistry } from '../connectors/registry';
+import { DsrRequestEntity } from '../entities/dsr-request.entity';
+import { DsrTaskEntity } from '../entities/dsr-task.entity';
+import { buildExportZip, type ExportSystemInput } from '../exports/package';
+import { type StagingResult, StagingWriter } from '../exports/staging';
+import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from '../jobs/worker';
+import type { AuditService } from './audit.service';
+import { IDENTIFIER_KINDS } from '../connectors/connector';
+import type { RequestService } from './request.service';
+import type { SubjectService } from './subject.service';
+import type { SystemLoaders } from './system-loaders';
+
+/** Records between two progress updates of a running export task. */
+const PROGRESS_EVERY = 2000;
+const ACTOR = 'gateway';
+
+export interface ExportServiceOptions {
+  dataDir: string;
+  exportTtlMs: number;
+  newLoaders: () => SystemLoaders;
+}
+
+/**
+ * The durable steps of ACCESS and PORTABILITY requests: identify the subject across the systems,
+ * stream each system's records to a staging file, package the zip, and delete it when it expires.
+ * Every step is idempotent: a step taken over from a crashed worker starts again from scratch.
+ */
+export class ExportService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly registry: ConnectorRegistry,
+    private readonly subjects: SubjectService,
+    private readonly requests: RequestService,
+    private readonly audit: AuditService,
+    private readonly opts: ExportServiceOptions,
+  ) {}
+
+  handlers(): Record<string, TaskHandler> {
+    return {
+      identify: (task) => this.identify(task),
+      system: (task, ctx) => this.collect(task, ctx),
+      package: (task, ctx) => this.package(task, ctx),
+      'expire-export': (task) => this.expire(task),
+    };
+  }
+
+  private stagingDir(requestId: string): string {
+    return path.join(this.opts.dataDir, 'staging', requestId);
+  }
+
+  exportFile(requestId: string): string {
+    return path.join(this.opts.dataDir, 'exports', `${requestId}.zip`);
+  }
+
+  private async request(task: DsrTaskEntity): Promise<DsrRequestEntity> {
+    const r = await this.requests.get(task.requestId);
+    if (!r) throw new TaskError('the request no longer exists', { retryable: false });
+    return r;
+  }
+
+  /** Enrichment across every system: the identifiers the later steps read by. */
+  private async identify(task: DsrTaskEntity): Promise<TaskOutcome> {
+    const r = await this.request(task);
+    const given = this.requests.subjectOf(r).filter((i) => i.source === 'input');
+    const key: SubjectKey = {};
+    for (const id of given) (key[id.kind] ??= []).push(id.value);
+    await this.audit.record({ actor: ACTOR, action: 'request.subject_identified', requestId: r.id, subjectRef: r.subjectRef });
+    const view = await this.subjects.identify(this.opts.newLoaders(), key);
+    await this.ds.getRepository(DsrRequestEntity).update({ id: r.id }, { subjectJson: JSON.stringify(view.identifiers) });
+    const unavailable = view.systems.filter((s) => s.status === 'ERROR' || s.status === 'TIMEOUT').map((s) => s.system);
+    return { status: 'SUCCEEDED', note: unavailable.length ? `not reachable while identifying: ${unavailable.join(', ')}` : null };
+  }
+
+  /** One system's records, streamed to its staging files. */
+  private async collect(task: DsrTaskEntity, ctx: TaskContext): Promise<TaskOutcome> {
+    const r = await this.request(task);
+    const connector = this.registry.get(task.system);
+    if (!connector) throw new TaskError('this system is no longer configured', { retryable: false });
+    const key = keyFor(connector, this.requests.subjectOf(r));
+    if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', recordsExported: 0, result: { staged: { datasets: [] } } };
+    await this.audit.record({ actor: ACTOR, action: 'request.system_read', requestId: r.id, subjectRef: r.subjectRef });
+
+    const writer = new StagingWriter(this.stagingDir(r.id), connector.id);
+    let written = 0;
+    const sink = async (dataset: string, record: Row) => {
+      await writer.write(dataset, record);
+      written += 1;
+      if (written % PROGRESS_EVERY === 0) await ctx.progress(written);
+    };
+    let found: boolean;
+    try {
+      found = await this.read(connector, key, sink, ctx.signal);
+    } catch (e) {
+      await writer.abort();
+      if (ctx.signal.aborted) throw e;
+      throw new TaskError(isHttpClientError(e) ? e.message : `${connector.system.name} could not be read`, { retryable: true });
+    }
+    const staged: StagingResult = await writer.close();
+    return { status: found ? 'SUCCEEDED' : 'NOT_FOUND', recordsExported: written, result: { staged } };
+  }
+
+  private async read(connector: Connector, key: SubjectKey, sink: (dataset: string, record: Row) => Promise<void>, signal: AbortSignal): Promise<boolean> {
+    if (connector.exportRecords) return (await connector.exportRecords(key, sink, signal)).found;
+    const [snapshot] = await connector.collect([key], signal);
+    for (const d of snapshot!.datasets) for (const record of d.records) await sink(d.name, record);
+    return snapshot!.found;
+  }
+
+  /** The zip: every system's staged records, index.html and the manifest. */
+  private async package(task: DsrTaskEntity, ctx: TaskContext): Promise<TaskOutcome> {
+    const r = await this.request(task);
+    const tasks = await this.ds.getRepository(DsrTaskEntity).findBy({ requestId: r.id, kind: 'system' });
+    const systems: ExportSystemInput[] = [];
+    for (const t of tasks) {
+      const connector = this.registry.get(t.system);
+      if (!connector) continue;
+      const staged = t.resultJson ? (JSON.parse(t.resultJson) as { staged?: StagingResult }).staged : undefined;
+      systems.push({
+        id: t.system,
+        descriptor: connector.system,
+        status: t.status === 'FAILED' ? 'FAILED' : t.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'NOT_FOUND',
+        error: t.status === 'FAILED' ? (t.lastError ?? 'the system could not be read') : undefined,
+        staged: t.status === 'SUCCEEDED' ? staged : undefined,
+      });
+    }
+    const order = this.registry.connectors.map((c) => c.id);
+    systems.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+    const file = this.exportFile(r.id);
+    await mkdir(path.dirname(file), { recursive: true });
+    const zip = await buildExportZip(
+      { request: { id: r.id, type: r.type as 'ACCESS' | 'PORTABILITY', subject: this.requests.subjectOf(r), createdAt: new Date(r.createdAt) }, systems },
+      file,
+      { signal: ctx.signal },
+    );
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.opts.exportTtlMs).toISOString();
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(DsrRequestEntity).update(
+        { id: r.id },
+        {
+          exportFile: path.basename(file),
+          exportSize: String(zip.sizeBytes),
+          exportSha256: zip.sha256,
+          exportCreatedAt: now.toISOString(),
+          exportExpiresAt: expiresAt,
+          exportEntries: JSON.stringify(zip.entries),
+        },
+      );
+      const expiry = await m.getRepository(DsrTaskEntity).findOneBy({ requestId: r.id, kind: 'expire-export' });
+      if (expiry) await m.getRepository(DsrTaskEntity).update({ id: expiry.id }, { state: 'ready', status: 'PENDING', runAfter: expiresAt, attempts: 0 });
+      else await m.getRepository(DsrTaskEntity).insert(expiryTask(r.id, expiresAt, task.maxAttempts));
+    });
+    return { status: 'SUCCEEDED', recordsExported: systems.reduce((n, s) => n + (s.staged?.datasets.reduce((k, d) => k + d.count, 0) ?? 0), 0) };
+  }
+
+  /** The export file and the staged records are deleted when the export expires. */
+  private async expire(task: DsrTaskEntity): Promise<TaskOutcome> {
+    const r = await this.request(task);
+    await rm(this.exportFile(r.id), { force: true });
+    await rm(this.stagingDir(r.id), { recursive: true, force: true });
+    await this.ds.getRepository(DsrRequestEntity).update({ id: r.id }, { exportFile: null });
+    return { status: 'SUCCEEDED' };
+  }
+}
+
+/** The part of a request's identifiers a system can be searched by. */
+function keyFor(connector: Connector, identifiers: { kind: string; value: string }[]): SubjectKey {
+  const key: SubjectKey = {};
+  for (const id of identifiers) {
+    const kind = IDENTIFIER_KINDS.find((k) => k === id.kind);
+    if (kind && connector.accepts.includes(kind) && !(key[kind] ??= []).includes(id.value)) key[kind]!.push(id.value);
+  }
+  return key;
+}
+
+function expiryTask(requestId: string, runAfter: string, maxAttempts: number): DsrTaskEntity {
+  return Object.assign(new DsrTaskEntity(), {
+    id: randomUUID(),
+    requestId,
+    kind: 'expire-export',
+    system: '-',
+    status: 'PENDING',
+    state: 'ready',
+    runAfter,
+    attempts: 0,
+    maxAttempts,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    lastError: null,
+    startedAt: null,
+    finishedAt: null,
+    recordsExported: null,
+    note: null,
+    resultJson: null,
+  });
+}
