@@ -90,10 +90,14 @@ export async function benchFanOut(opts: { quick: boolean }): Promise<void> {
     take(world.sendgrid.messages.map((m) => m.to_email.toLowerCase()));
     take(world.limego.persons.flatMap((p) => (p.email ? [p.email.toLowerCase()] : [])));
     take(world.hogia.contacts.flatMap((c) => c.contactChannels.filter((ch) => ch.type === 'Email').map((ch) => ch.value.toLowerCase())));
+    // the call count is measured without the added latency, so that no system hits its deadline
+    for (const id of Object.keys(LATENCY)) await realFetch(`${creds[id as keyof typeof creds].baseUrl}/__sim/faults`, { method: 'DELETE' });
     for (const k of Object.keys(calls)) delete calls[k];
     const started = performance.now();
-    await gql('query($i: [SubjectInput!]!) { subjects(inputs: $i) { systems { system status } } }', { i: [...emails].map((email) => ({ email })) });
+    const batch = await gql('query($i: [SubjectInput!]!) { subjects(inputs: $i) { systems { system status } } }', { i: [...emails].map((email) => ({ email })) });
     const batchMs = performance.now() - started;
+    const failed = batch.subjects.flatMap((s: any) => s.systems.filter((x: any) => x.status === 'ERROR' || x.status === 'TIMEOUT'));
+    if (failed.length) throw new Error(`the batch call had ${failed.length} failed system answers`);
 
     console.log(`\nfan-out: simulated latency sendgrid 50 ms, limego 100 ms, hogia 200 ms per call; medians (${statuses})`);
     console.log(
@@ -107,7 +111,7 @@ export async function benchFanOut(opts: { quick: boolean }): Promise<void> {
           `${(Object.values(calls).reduce((a, b) => a + b, 0) / emails.size).toFixed(2)} per person`,
           'batched where the API allows',
         ],
-        ['  its latency', ms(batchMs), '', '', ''],
+        ['  its latency (no added latency)', ms(batchMs), '', '', ''],
       ]),
     );
   } finally {

@@ -35,8 +35,9 @@ export function maskError(services: Services) {
     if (typeof code === 'string' && INPUT_CODES.has(code)) {
       return { ...base, message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
-    const err = (original ?? error) as { name?: string };
-    services.logger.error({ errorName: err?.name, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    const err = (original ?? error) as { name?: string; code?: unknown };
+    const errorCode = typeof err?.code === 'string' && /^[A-Z_0-9]{2,40}$/.test(err.code) ? err.code : undefined;
+    services.logger.error({ errorName: err?.name, errorCode, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }

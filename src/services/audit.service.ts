@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditChainHeadEntity, GENESIS_HASH } from '../entities/audit-chain-head.entity';
 import { AuditEventEntity } from '../entities/audit-event.entity';
+import { retryTransient } from '../db/retry';
 import { badInput } from '../errors';
 import type { KeyedHash } from './keyed-hash';
 import { SerialQueue } from './serial-queue';
@@ -46,7 +47,7 @@ export class AuditService {
   /** Appends several events in one transaction, in order. */
   recordMany(entries: AuditEntry[]): Promise<AuditEventEntity[]> {
     if (entries.length === 0) return Promise.resolve([]);
-    return this.queue.run(() => this.ds.transaction((m) => this.append(m, entries)));
+    return this.queue.run(() => retryTransient(() => this.ds.transaction((m) => this.append(m, entries))));
   }
 
   private async append(m: EntityManager, entries: AuditEntry[]): Promise<AuditEventEntity[]> {

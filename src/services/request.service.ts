@@ -5,6 +5,7 @@ import type { Identifier } from '../connectors/connector';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
 import { DsrTaskEntity } from '../entities/dsr-task.entity';
+import { retryTransient } from '../db/retry';
 import { badInput, DsrError, ErrorCode } from '../errors';
 import type { AuditService } from './audit.service';
 import { dueDate } from './deadline';
@@ -109,10 +110,12 @@ export class RequestService {
       exportEntries: null,
     });
     try {
-      await this.ds.transaction(async (m) => {
-        await m.getRepository(DsrRequestEntity).insert(request);
-        await m.getRepository(DsrTaskEntity).insert(this.plan(request));
-      });
+      await retryTransient(() =>
+        this.ds.transaction(async (m) => {
+          await m.getRepository(DsrRequestEntity).insert(request);
+          await m.getRepository(DsrTaskEntity).insert(this.plan(request));
+        }),
+      );
     } catch (e) {
       // the same key submitted twice at once: the other one won
       if (idempotencyKey) {
@@ -261,7 +264,7 @@ export class RequestService {
    */
   async advance(requestId: string): Promise<void> {
     let woke = false;
-    await this.ds.transaction(async (m) => {
+    await retryTransient(() => this.ds.transaction(async (m) => {
       const tasks = m.getRepository(DsrTaskEntity);
       const all = await tasks.findBy({ requestId });
       const identify = all.find((t) => t.kind === 'identify');
@@ -287,7 +290,7 @@ export class RequestService {
         const failed = systems.some((t) => t.status === 'FAILED') || pkg.status === 'FAILED';
         await this.finish(m, requestId, failed ? 'PARTIALLY_COMPLETED' : 'COMPLETED');
       }
-    });
+    }));
     if (woke) this.opts.wake();
   }
 
