@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { benchAppBatching } from './app-batching';
+import { benchExport } from './export';
 import { benchFanOut } from './fan-out';
 
 /** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   await benchAppBatching({ quick, database: 'sqlite' });
   await benchAppBatching({ quick, database: 'mysql' });
   await benchFanOut({ quick });
+  await benchExport({ quick });
 }
 
 main().catch((e: unknown) => {

@@ -58,7 +58,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
   const exports = new ExportService(store, registry, subjects, requests, audit, {
     dataDir: config.dataDir,
     exportTtlMs: config.exportTtlMs,
-    newLoaders: () => new SystemLoaders((c) => deadlineMs(c.id), logger),
+    identifyLoaders: () => new SystemLoaders((c) => deadlineMs(c.id), logger, { identifyOnly: true }),
   });
   const services: Services = {
     registry,

@@ -48,6 +48,10 @@ export interface SystemDescriptor {
 
 export type Row = Record<string, unknown>;
 
+export interface CollectOptions {
+  identifyOnly?: boolean;
+}
+
 export type RecordSink = (dataset: string, record: Row) => Promise<void>;
 
 export interface DatasetSnapshot {
@@ -71,8 +75,11 @@ export interface Connector {
   readonly accepts: readonly IdentifierKind[];
   init?(): Promise<void>;
   close?(): Promise<void>;
-  /** Batched: one call for many subjects; results in the subjects' order. */
-  collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]>;
+  /**
+   * Batched: one call for many subjects; results in the subjects' order. With `identifyOnly` the
+   * caller needs only what `discover` reads (a system may then skip its bulky datasets).
+   */
+  collect(subjects: SubjectKey[], signal: AbortSignal, options?: CollectOptions): Promise<SystemSnapshot[]>;
   /**
    * Streams everything this system holds about one subject, dataset by dataset, for exports: the
    * sink is awaited per record, so memory stays flat whatever the size. Without it, exports use

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import DataLoader from 'dataloader';
-import type { Connector, SubjectKey, SystemSnapshot } from '../connectors/connector';
+import type { CollectOptions, Connector, SubjectKey, SystemSnapshot } from '../connectors/connector';
 import { isHttpClientError, markDeadline } from '../connectors/http';
 import type { Logger } from '../logger';
 import { canonicalKey } from './identity';
@@ -28,6 +28,8 @@ export class SystemLoaders {
   constructor(
     private readonly deadlineFor: (c: Connector) => number,
     private readonly logger: Logger,
+    /** Loaders that only identify the subject (for a request's identify step). */
+    private readonly options: CollectOptions = {},
   ) {}
 
   load(connector: Connector, key: SubjectKey): Promise<SystemResult> {
@@ -54,7 +56,7 @@ export class SystemLoaders {
     });
     const started = Date.now();
     try {
-      const work = connector.collect([...keys], controller.signal);
+      const work = connector.collect([...keys], controller.signal, this.options);
       work.catch(() => undefined); // a late failure is already answered as TIMEOUT
       const outcome = await Promise.race([work, late]);
       const fetchedAt = new Date();

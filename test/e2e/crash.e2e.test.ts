@@ -4,7 +4,7 @@ import path from 'node:path';
 import { seedAppDatabase } from '../../simulators/app-db/seed';
 import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
 import { sha256, unzip } from '../exports/support';
-import { addViewEvents } from '../support/bulk';
+import { addViewEvents } from '../../simulators/app-db/bulk';
 import { createTestDatabase, tempDir, type TestDatabase } from '../support/databases';
 import { HMAC_KEY, OPERATORS, TOKENS } from '../support/gateway';
 

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ConnectorSettings } from '../../config';
 import { createSqlDataSource, type DatabaseLocation, parseDatabaseUrl, QueryCounter } from '../../db/sql-datasource';
 import BetterSqlite3 from 'better-sqlite3';
-import type { Connector, ConnectorEnvironment, ConnectorFactory, Identifier, RecordSink, Row, SubjectKey, SystemSnapshot } from '../connector';
+import type { CollectOptions, Connector, ConnectorEnvironment, ConnectorFactory, Identifier, RecordSink, Row, SubjectKey, SystemSnapshot } from '../connector';
 import { APP_DESCRIPTOR } from './app.descriptor';
 import { AppSubjectResolver } from './app.resolver';
 
@@ -102,9 +102,12 @@ export class AppConnector implements Connector {
     );
   }
 
-  async collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]> {
+  async collect(subjects: SubjectKey[], signal: AbortSignal, options: CollectOptions = {}): Promise<SystemSnapshot[]> {
     const perSubject = await this.collectProfiles(subjects);
     signal.throwIfAborted();
+    if (options.identifyOnly) {
+      return perSubject.map((mine) => ({ found: mine.length > 0, restricted: mine.some(isRestricted), datasets: [{ name: 'profile', records: mine }] }));
+    }
     const users = [...new Map(perSubject.flat().map((u) => [Number(u.id), u])).values()];
     const userIds = users.map((u) => Number(u.id));
     const byDataset = new Map<string, Map<number, Row[]>>();
@@ -128,7 +131,7 @@ export class AppConnector implements Connector {
       ];
       return {
         found: mine.length > 0,
-        restricted: mine.some((u) => Number(u.processing_restricted) === 1),
+        restricted: mine.some(isRestricted),
         datasets,
       };
     });
@@ -186,6 +189,8 @@ export class AppConnector implements Connector {
     return rows.map((r) => ({ ...r }));
   }
 }
+
+const isRestricted = (u: Row) => Number(u.processing_restricted) === 1;
 
 function groupBy<T>(rows: T[], key: (r: T) => number): Map<number, T[]> {
   const out = new Map<number, T[]>();

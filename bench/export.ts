@@ -1,0 +1,103 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { addViewEvents } from '../simulators/app-db/bulk';
+import { seedAppDatabase } from '../simulators/app-db/seed';
+import { createSqlDataSource } from '../src/db/sql-datasource';
+import { ms, ratio, table } from './lib';
+
+const TOKEN = 'bench-operator-token-0123456789';
+const MAIN = path.resolve(__dirname, '../src/main.js');
+
+/** Peak resident memory of a process (Linux VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * One subject's access export with `events` activity records, run by the real gateway process:
+ * time from submit to a finished zip, against Debian's `zip -6` packing the same JSON and CSV
+ * files in the same run, and the gateway's peak RSS.
+ */
+async function exportOnce(events: number): Promise<string[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dsr-bench-export-'));
+  try {
+    const appFile = path.join(dir, 'app.sqlite');
+    const app = createSqlDataSource({ kind: 'sqlite', path: appFile });
+    await app.initialize();
+    await seedAppDatabase(app, 'sqlite', { users: 50, events: 1000 });
+    await addViewEvents(app, 1, events);
+    await app.destroy();
+
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DSR_DATA_DIR: dir,
+        DSR_PORT: '0',
+        DSR_APP_DATABASE_URL: `sqlite:${appFile}`,
+        DSR_OPERATORS: `bench:OPERATOR:${TOKEN}`,
+        DSR_HMAC_KEY: 'bench-hmac-key-0123456789abcdef0123',
+        DSR_SIMULATORS: 'off',
+        DSR_LOG_LEVEL: process.env.DSR_BENCH_LOG_LEVEL ?? 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /^GraphQL: (\S+)$/m.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', () => reject(new Error('gateway exited')));
+    });
+    const gql = async (query: string, variables?: Record<string, unknown>) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
+      return ((await res.json()) as { data: any }).data;
+    };
+    const rssBefore = peakRssMb(child.pid!);
+    const started = performance.now();
+    const { id } = (await gql('mutation { submitRequest(input: {type: ACCESS, subject: {appUserId: "1"}, verification: "bench"}) { id } }')).submitRequest;
+    let r: any;
+    for (;;) {
+      r = (await gql('query($id: ID!) { request(id: $id) { status export { sizeBytes } } }', { id })).request;
+      if (r.status !== 'IN_PROGRESS') break;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    const gatewayMs = performance.now() - started;
+    const peak = peakRssMb(child.pid!);
+    child.kill('SIGTERM');
+    await new Promise((res) => child.on('exit', res));
+    if (process.env.DSR_BENCH_LOG_LEVEL) process.stderr.write(out);
+    if (r.status !== 'COMPLETED') throw new Error(`export ended ${r.status}`);
+
+    // the baseline: the same files, unpacked, packed again by zip -6
+    const zipFile = path.join(dir, 'exports', `${id}.zip`);
+    const unpacked = path.join(dir, 'unpacked');
+    mkdirSync(unpacked);
+    execFileSync('unzip', ['-q', zipFile, '-d', unpacked]);
+    const t0 = performance.now();
+    execFileSync('zip', ['-6', '-q', '-r', path.join(dir, 'baseline.zip'), '.'], { cwd: unpacked });
+    const zipMs = performance.now() - t0;
+    const dataMb = (statSync(path.join(unpacked, 'app', 'activity.json')).size + statSync(path.join(unpacked, 'app', 'activity.csv')).size) / 1e6;
+    return [
+      `${events.toLocaleString('en')} events (${dataMb.toFixed(0)} MB JSON+CSV, zip ${(r.export.sizeBytes / 1e6).toFixed(1)} MB)`,
+      ms(gatewayMs),
+      ms(zipMs),
+      ratio(gatewayMs, zipMs),
+      `${peak.toFixed(0)} MB (at start ${rssBefore.toFixed(0)} MB)`,
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchExport(opts: { quick: boolean }): Promise<void> {
+  const sizes = opts.quick ? [20_000, 100_000] : [100_000, 1_000_000];
+  const rows: string[][] = [];
+  for (const n of sizes) rows.push(await exportOnce(n));
+  console.log('\naccess export of one subject (app activity), the gateway as its own process on SQLite');
+  console.log(table([['size', 'submit -> finished zip', 'zip -6 of the same files', 'ratio (goal <= 1.5x)', 'gateway peak RSS (goal < 250 MB, flat)'], ...rows]));
+}
