@@ -1,7 +1,8 @@
 /**
- * CSV entries: RFC 4180 (comma, CRLF line ends, fields quoted with `"` and inner quotes doubled
- * where needed), written by csv-stringify as a stream, with cells neutralised against CSV
- * (formula) injection.
+ * CSV entries: RFC 4180 (comma, CRLF line ends, a field quoted with `"` when it holds a comma,
+ * a quote, CR or LF, inner quotes doubled), written as a stream, with cells neutralised against
+ * CSV (formula) injection. The writer is these few lines rather than csv-stringify: on a million
+ * records csv-stringify took most of the export's time, and RFC 4180 quoting is all that is needed.
  *
  * The neutralisation rule (OWASP "CSV Injection"): when the text of a cell begins with one of
  *   `=`  `+`  `-`  `@`  TAB (0x09)  CR (0x0D)  LF (0x0A)
@@ -16,8 +17,7 @@
  * Cell text: null and undefined are empty, strings as they are, numbers and bigints in decimal,
  * booleans `true`/`false`, dates in ISO 8601, objects and arrays as JSON text.
  */
-import { stringify, type Stringifier } from 'csv-stringify';
-import type { Transform } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import type { Row } from '../connectors/connector';
 import { ndjsonRecords } from './ndjson';
 
@@ -48,27 +48,45 @@ export function csvRow(record: Row, columns: readonly string[]): string[] {
   return columns.map((column) => (Object.prototype.hasOwnProperty.call(record, column) ? csvCell(record[column]) : ''));
 }
 
-/**
- * A csv-stringify stream that takes rows (arrays of cell text, already neutralised) and writes
- * RFC 4180 CSV. `quoted_match` makes any field holding a CR or LF quoted: csv-stringify on its own
- * only quotes the full record delimiter (CRLF) and would leave a lone LF or CR unquoted.
- */
-export function csvStringifier(): Stringifier {
-  return stringify({
-    delimiter: ',',
-    quote: '"',
-    escape: '"',
-    record_delimiter: '\r\n',
-    quoted_match: /[\r\n]/,
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** One RFC 4180 field: quoted when it holds a comma, quote, CR or LF; inner quotes doubled. */
+export function csvField(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV record (cells already neutralised) with its CRLF. */
+export function csvLine(cells: readonly string[]): string {
+  return `${cells.map(csvField).join(',')}\r\n`;
+}
+
+/** Gathers lines into chunks of about 64 KB (one deflate call per chunk, not per line). */
+export function lineBatcher(): Transform {
+  let pending: string[] = [];
+  let size = 0;
+  return new Transform({
+    writableObjectMode: true,
+    transform(line: string, _enc, done: TransformCallback) {
+      pending.push(line);
+      size += line.length;
+      if (size < 65_536) return done();
+      const chunk = pending.join('');
+      pending = [];
+      size = 0;
+      done(null, Buffer.from(chunk, 'utf8'));
+    },
+    flush(done: TransformCallback) {
+      done(null, pending.length ? Buffer.from(pending.join(''), 'utf8') : undefined);
+    },
   });
 }
 
 /**
- * The parts of a staged NDJSON -> CSV pipeline: `records` turns NDJSON bytes into rows (the header
- * row first), `csv` writes them. Pipe them in that order.
+ * The parts of a staged NDJSON -> CSV pipeline: `records` turns NDJSON bytes into CSV lines (the
+ * header first), `csv` gathers them into byte chunks. Pipe them in that order.
  */
-export function csvFromNdjson(columns: readonly string[]): { records: Transform; csv: Stringifier } {
-  const records = ndjsonRecords((record) => csvRow(record, columns));
-  records.push(columns.map(neutralise));
-  return { records, csv: csvStringifier() };
+export function csvFromNdjson(columns: readonly string[]): { records: Transform; csv: Transform } {
+  const records = ndjsonRecords((record) => csvLine(csvRow(record, columns)));
+  records.push(csvLine(columns.map(neutralise)));
+  return { records, csv: lineBatcher() };
 }

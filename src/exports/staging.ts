@@ -54,9 +54,10 @@ export class StagingWriter {
     }
     const target = this.open.get(dataset) ?? (await this.openDataset(dataset));
     const line = JSON.stringify(record) + '\n';
-    for (const [key, value] of Object.entries(record)) {
+    for (const key in record) {
       // JSON.stringify leaves out undefined and functions: so do the columns.
-      if (value !== undefined && typeof value !== 'function') target.keys.add(key);
+      const value = record[key];
+      if (Object.hasOwn(record, key) && value !== undefined && typeof value !== 'function') target.keys.add(key);
     }
     target.count += 1;
     if (!target.stream.write(line)) await this.drained(target.stream);

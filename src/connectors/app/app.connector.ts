@@ -12,12 +12,16 @@ const PROFILE_SQL = `SELECT u.id, u.first_name, u.last_name, u.email, u.email_no
   u.created_at, u.last_login_at
   FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE `;
 
-/** One query per dataset for any number of users: `user_id IN (...)` over an indexed column. */
-const DATASET_SQL: Record<string, (inList: string) => string> = {
-  activity: (ids) => `SELECT v.id, v.user_id, v.content_item_id, c.kind AS content_kind, c.title AS content_title,
+/**
+ * One query per dataset for any number of users: `user_id IN (...)` over an indexed column.
+ * `exporting` orders activity by id (newest first, the order the app records views in), which
+ * the (user_id, id) index serves without sorting a million rows.
+ */
+const DATASET_SQL: Record<string, (inList: string, exporting?: boolean) => string> = {
+  activity: (ids, exporting) => `SELECT v.id, v.user_id, v.content_item_id, c.kind AS content_kind, c.title AS content_title,
     v.viewed_at, v.duration_seconds, v.device
     FROM view_events v JOIN content_items c ON c.id = v.content_item_id
-    WHERE v.user_id IN (${ids}) ORDER BY v.viewed_at DESC, v.id DESC`,
+    WHERE v.user_id IN (${ids}) ORDER BY ${exporting ? 'v.id DESC' : 'v.viewed_at DESC, v.id DESC'}`,
   enrolments: (ids) => `SELECT e.id, e.user_id, e.course_id, c.title AS course_title, e.enrolled_at,
     e.progress_percent, e.completed_at, e.certificate_id
     FROM enrolments e JOIN courses c ON c.id = e.course_id
@@ -144,7 +148,7 @@ export class AppConnector implements Connector {
     const ids = users.map((u) => Number(u.id));
     if (ids.length === 0) return { found: false };
     for (const [name, sql] of Object.entries(DATASET_SQL)) {
-      for await (const row of this.stream(sql(placeholders(ids.length)), ids)) {
+      for await (const row of this.stream(sql(placeholders(ids.length), true), ids)) {
         signal.throwIfAborted();
         await sink(name, row);
       }
@@ -160,7 +164,7 @@ export class AppConnector implements Connector {
     if (this.location.kind === 'sqlite') {
       const db = new BetterSqlite3(this.location.path, { readonly: true, fileMustExist: true });
       try {
-        for (const row of db.prepare(sql).iterate(...params)) yield { ...(row as Row) };
+        for (const row of db.prepare(sql).iterate(...params)) yield row as Row;
       } finally {
         db.close();
       }
