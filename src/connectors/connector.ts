@@ -52,7 +52,8 @@ export interface CollectOptions {
   identifyOnly?: boolean;
 }
 
-export type RecordSink = (dataset: string, record: Row) => Promise<void>;
+/** Receives a dataset's records a batch at a time (awaited: that is the back-pressure). */
+export type RecordSink = (dataset: string, records: Row[]) => Promise<void>;
 
 export interface DatasetSnapshot {
   name: string;
@@ -82,7 +83,7 @@ export interface Connector {
   collect(subjects: SubjectKey[], signal: AbortSignal, options?: CollectOptions): Promise<SystemSnapshot[]>;
   /**
    * Streams everything this system holds about one subject, dataset by dataset, for exports: the
-   * sink is awaited per record, so memory stays flat whatever the size. Without it, exports use
+   * sink is awaited per batch, so memory stays flat whatever the size. Without it, exports use
    * `collect` (fine for systems that hold little per person).
    */
   exportRecords?(subject: SubjectKey, sink: RecordSink, signal: AbortSignal): Promise<{ found: boolean }>;

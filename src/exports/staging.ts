@@ -46,21 +46,31 @@ export class StagingWriter {
   }
 
   /** Appends one record; resolves once the file can take more (waits for 'drain' when needed). */
-  async write(dataset: string, record: Row): Promise<void> {
+  write(dataset: string, record: Row): Promise<void> {
+    return this.writeMany(dataset, [record]);
+  }
+
+  /** Appends records in one write; resolves once the file can take more. */
+  async writeMany(dataset: string, records: readonly Row[]): Promise<void> {
     if (this.closed) throw new Error(`StagingWriter(${this.systemId}) is closed`);
     if (this.failure) throw this.failure;
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new TypeError(`StagingWriter(${this.systemId}): a record of ${dataset} must be a plain object`);
-    }
+    if (records.length === 0) return;
     const target = this.open.get(dataset) ?? (await this.openDataset(dataset));
-    const line = JSON.stringify(record) + '\n';
-    for (const key in record) {
-      // JSON.stringify leaves out undefined and functions: so do the columns.
-      const value = record[key];
-      if (Object.hasOwn(record, key) && value !== undefined && typeof value !== 'function') target.keys.add(key);
+    const lines: string[] = [];
+    for (const record of records) {
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+        throw new TypeError(`StagingWriter(${this.systemId}): a record of ${dataset} must be a plain object`);
+      }
+      for (const key in record) {
+        // JSON.stringify leaves out undefined and functions: so do the columns.
+        const value = record[key];
+        if (Object.hasOwn(record, key) && value !== undefined && typeof value !== 'function') target.keys.add(key);
+      }
+      lines.push(JSON.stringify(record));
     }
-    target.count += 1;
-    if (!target.stream.write(line)) await this.drained(target.stream);
+    target.count += records.length;
+    lines.push('');
+    if (!target.stream.write(lines.join('\n'))) await this.drained(target.stream);
   }
 
   /** Flushes and closes every file; the result lists the datasets that received records. */

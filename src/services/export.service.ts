@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { Connector, Row, SubjectKey } from '../connectors/connector';
+import type { Connector, RecordSink, Row, SubjectKey } from '../connectors/connector';
 import { isHttpClientError } from '../connectors/http';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
@@ -16,8 +16,8 @@ import type { RequestService } from './request.service';
 import type { SubjectService } from './subject.service';
 import type { SystemLoaders } from './system-loaders';
 
-/** Records between two progress updates of a running export task. */
-const PROGRESS_EVERY = 2000;
+/** Progress of a running export is stored at most this often (one UPDATE each). */
+const PROGRESS_EVERY_MS = 250;
 const ACTOR = 'gateway';
 
 export interface ExportServiceOptions {
@@ -89,10 +89,14 @@ export class ExportService {
 
     const writer = new StagingWriter(this.stagingDir(r.id), connector.id);
     let written = 0;
-    const sink = async (dataset: string, record: Row) => {
-      await writer.write(dataset, record);
-      written += 1;
-      if (written % PROGRESS_EVERY === 0) await ctx.progress(written);
+    let reported = Date.now();
+    const sink = async (dataset: string, records: Row[]) => {
+      await writer.writeMany(dataset, records);
+      written += records.length;
+      if (Date.now() - reported >= PROGRESS_EVERY_MS) {
+        reported = Date.now();
+        await ctx.progress(written);
+      }
     };
     let found: boolean;
     try {
@@ -106,10 +110,10 @@ export class ExportService {
     return { status: found ? 'SUCCEEDED' : 'NOT_FOUND', recordsExported: written, result: { staged } };
   }
 
-  private async read(connector: Connector, key: SubjectKey, sink: (dataset: string, record: Row) => Promise<void>, signal: AbortSignal): Promise<boolean> {
+  private async read(connector: Connector, key: SubjectKey, sink: RecordSink, signal: AbortSignal): Promise<boolean> {
     if (connector.exportRecords) return (await connector.exportRecords(key, sink, signal)).found;
     const [snapshot] = await connector.collect([key], signal);
-    for (const d of snapshot!.datasets) for (const record of d.records) await sink(d.name, record);
+    for (const d of snapshot!.datasets) if (d.records.length) await sink(d.name, d.records);
     return snapshot!.found;
   }
 

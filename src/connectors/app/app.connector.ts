@@ -35,6 +35,8 @@ const DATASET_SQL: Record<string, (inList: string, exporting?: boolean) => strin
     WHERE an.user_id IN (${ids}) ORDER BY an.submitted_at DESC, an.id DESC`,
 };
 
+/** Rows handed to an export's sink at a time. */
+const EXPORT_BATCH = 1000;
 const placeholders = (n: number) => new Array(n).fill('?').join(', ');
 const APP_USER_ID = /^[1-9][0-9]{0,9}$/;
 
@@ -142,41 +144,53 @@ export class AppConnector implements Connector {
   }
 
   async exportRecords(subject: SubjectKey, sink: RecordSink, signal: AbortSignal): Promise<{ found: boolean }> {
-    const [snapshot] = await this.collectProfiles([subject]);
-    const users = snapshot!;
-    for (const u of users) await sink('profile', u);
-    const ids = users.map((u) => Number(u.id));
-    if (ids.length === 0) return { found: false };
+    const [users] = await this.collectProfiles([subject]);
+    if (users!.length === 0) return { found: false };
+    await sink('profile', users!);
+    const ids = users!.map((u) => Number(u.id));
     for (const [name, sql] of Object.entries(DATASET_SQL)) {
-      for await (const row of this.stream(sql(placeholders(ids.length), true), ids)) {
+      for await (const batch of this.stream(sql(placeholders(ids.length), true), ids)) {
         signal.throwIfAborted();
-        await sink(name, row);
+        await sink(name, batch);
       }
     }
     return { found: true };
   }
 
   /**
-   * Rows one at a time: a cursor on MySQL; on SQLite a separate read-only connection (the shared
-   * one must stay free for live queries while an export iterates).
+   * Rows a batch at a time: a cursor on MySQL; on SQLite a separate read-only connection (the
+   * shared one must stay free for live queries while an export iterates).
    */
-  private async *stream(sql: string, params: unknown[]): AsyncGenerator<Row> {
+  private async *stream(sql: string, params: unknown[]): AsyncGenerator<Row[]> {
+    let batch: Row[] = [];
     if (this.location.kind === 'sqlite') {
       const db = new BetterSqlite3(this.location.path, { readonly: true, fileMustExist: true });
       try {
-        for (const row of db.prepare(sql).iterate(...params)) yield row as Row;
+        for (const row of db.prepare(sql).iterate(...params)) {
+          batch.push(row as Row);
+          if (batch.length === EXPORT_BATCH) {
+            yield batch;
+            batch = [];
+          }
+        }
       } finally {
         db.close();
       }
-      return;
+    } else {
+      const runner = (await this.db()).createQueryRunner();
+      try {
+        for await (const row of await runner.stream(sql, params)) {
+          batch.push({ ...(row as Row) });
+          if (batch.length === EXPORT_BATCH) {
+            yield batch;
+            batch = [];
+          }
+        }
+      } finally {
+        await runner.release();
+      }
     }
-    const runner = (await this.db()).createQueryRunner();
-    try {
-      const rows = await runner.stream(sql, params);
-      for await (const row of rows) yield { ...(row as Row) };
-    } finally {
-      await runner.release();
-    }
+    if (batch.length) yield batch;
   }
 
   discover(snapshot: SystemSnapshot): Omit<Identifier, 'source'>[] {
