@@ -126,8 +126,19 @@ export async function buildExportZip(input: ExportInput, outFile: string, option
 /** Adds `<system>/<dataset>.json` then `<system>/<dataset>.csv`, each read from the staged file. */
 async function addDataset(zip: ZipWriter, dataset: DatasetPlan): Promise<void> {
   await zip.addStream(datasetEntryName(dataset.system, dataset.staged.name, 'json'), jsonEntry(dataset));
+  const name = datasetEntryName(dataset.system, dataset.staged.name, 'csv');
+  const staged = dataset.staged.csv;
+  if (dataset.pick === null && staged && sameColumns(staged.columns, dataset.columns)) {
+    // written while staging, with exactly the columns planned: copied as it is
+    await zip.addStream(name, [createReadStream(staged.file)]);
+    return;
+  }
   const csv = csvFromNdjson(dataset.columns);
-  await zip.addStream(datasetEntryName(dataset.system, dataset.staged.name, 'csv'), [createReadStream(dataset.staged.file), csv.records, csv.csv]);
+  await zip.addStream(name, [createReadStream(dataset.staged.file), csv.records, csv.csv]);
+}
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
 }
 
 function jsonEntry(dataset: DatasetPlan): [Readable, ...Transform[]] {

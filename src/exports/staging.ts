@@ -9,6 +9,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Row } from '../connectors/connector';
+import { csvLine, csvRow, neutralise } from './csv';
 import { assertDatasetName, assertSystemId } from './names';
 
 export interface StagedDataset {
@@ -20,6 +21,8 @@ export interface StagedDataset {
   count: number;
   /** Every top-level key seen with a defined value, in first-seen order (CSV columns). */
   keys: string[];
+  /** The dataset already written as CSV (with these columns, header first), when asked for. */
+  csv?: { file: string; columns: string[] };
 }
 
 export interface StagingResult {
@@ -32,6 +35,15 @@ interface OpenDataset {
   stream: WriteStream;
   count: number;
   keys: Set<string>;
+  csv?: { file: string; columns: readonly string[]; stream: WriteStream };
+}
+
+export interface StagingOptions {
+  /**
+   * Columns to write each dataset as CSV while staging (so packaging only copies and compresses).
+   * The packager uses that file only when the data turned out to have exactly those columns.
+   */
+  csvColumns?: (dataset: string) => readonly string[] | undefined;
 }
 
 export class StagingWriter {
@@ -41,7 +53,11 @@ export class StagingWriter {
   private failure: Error | undefined;
   private closed = false;
 
-  constructor(stagingDir: string, readonly systemId: string) {
+  constructor(
+    stagingDir: string,
+    readonly systemId: string,
+    private readonly options: StagingOptions = {},
+  ) {
     this.dir = join(stagingDir, assertSystemId(systemId));
   }
 
@@ -57,6 +73,8 @@ export class StagingWriter {
     if (records.length === 0) return;
     const target = this.open.get(dataset) ?? (await this.openDataset(dataset));
     const lines: string[] = [];
+    const csvLines: string[] = [];
+    const csv = target.csv;
     for (const record of records) {
       if (record === null || typeof record !== 'object' || Array.isArray(record)) {
         throw new TypeError(`StagingWriter(${this.systemId}): a record of ${dataset} must be a plain object`);
@@ -67,27 +85,37 @@ export class StagingWriter {
         if (Object.hasOwn(record, key) && value !== undefined && typeof value !== 'function') target.keys.add(key);
       }
       lines.push(JSON.stringify(record));
+      if (csv) csvLines.push(csvLine(csvRow(record, csv.columns)));
     }
     target.count += records.length;
     lines.push('');
-    if (!target.stream.write(lines.join('\n'))) await this.drained(target.stream);
+    const waits: Promise<void>[] = [];
+    if (!target.stream.write(lines.join('\n'))) waits.push(this.drained(target.stream));
+    if (csv && !csv.stream.write(csvLines.join(''))) waits.push(this.drained(csv.stream));
+    await Promise.all(waits);
   }
 
   /** Flushes and closes every file; the result lists the datasets that received records. */
   async close(): Promise<StagingResult> {
     if (this.closed) throw new Error(`StagingWriter(${this.systemId}) is already closed`);
     this.closed = true;
-    await Promise.all([...this.open.values()].map((d) => this.end(d.stream)));
+    await Promise.all([...this.open.values()].flatMap((d) => [this.end(d.stream), ...(d.csv ? [this.end(d.csv.stream)] : [])]));
     if (this.failure) throw this.failure;
     return {
-      datasets: [...this.open.values()].map((d) => ({ name: d.name, file: d.file, count: d.count, keys: [...d.keys] })),
+      datasets: [...this.open.values()].map((d) => ({
+        name: d.name,
+        file: d.file,
+        count: d.count,
+        keys: [...d.keys],
+        ...(d.csv ? { csv: { file: d.csv.file, columns: [...d.csv.columns] } } : {}),
+      })),
     };
   }
 
   /** Closes every file without a result (the caller discards the staging directory). */
   async abort(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.open.values()].map((d) => this.end(d.stream).catch(() => undefined)));
+    await Promise.all([...this.open.values()].flatMap((d) => [d.stream, ...(d.csv ? [d.csv.stream] : [])]).map((st) => this.end(st).catch(() => undefined)));
   }
 
   private async openDataset(dataset: string): Promise<OpenDataset> {
@@ -103,6 +131,16 @@ export class StagingWriter {
       this.failure ??= err;
     });
     const opened: OpenDataset = { name: dataset, file, stream, count: 0, keys: new Set() };
+    const columns = this.options.csvColumns?.(dataset);
+    if (columns?.length) {
+      const csvFile = join(this.dir, `${dataset}.csv`);
+      const csvStream = createWriteStream(csvFile, { flags: 'w' });
+      csvStream.on('error', (err) => {
+        this.failure ??= err;
+      });
+      csvStream.write(csvLine(columns.map(neutralise)));
+      opened.csv = { file: csvFile, columns, stream: csvStream };
+    }
     this.open.set(dataset, opened);
     return opened;
   }

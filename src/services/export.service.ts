@@ -87,7 +87,9 @@ export class ExportService {
     if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', recordsExported: 0, result: { staged: { datasets: [] } } };
     await this.audit.record({ actor: ACTOR, action: 'request.system_read', requestId: r.id, subjectRef: r.subjectRef });
 
-    const writer = new StagingWriter(this.stagingDir(r.id), connector.id);
+    // CSV written while staging, in the columns the data map declares
+    const declared = new Map(connector.system.datasets.map((d) => [d.name, d.fields.map((f) => f.name)]));
+    const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { csvColumns: (dataset) => declared.get(dataset) });
     let written = 0;
     let reported = Date.now();
     const sink = async (dataset: string, records: Row[]) => {
