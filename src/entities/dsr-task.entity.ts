@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
@@ -65,4 +66,22 @@ export class DsrTaskEntity {
   /** Step-specific state as JSON (e.g. the staged files of an export), never shown to callers. */
   @Column({ name: 'result_json', type: 'text', nullable: true })
   resultJson!: string | null;
+
+  /** A new, never attempted task. */
+  static create(fields: { requestId: string; kind: string; system: string; state: 'ready' | 'blocked'; runAfter: string; maxAttempts: number }): DsrTaskEntity {
+    return Object.assign(new DsrTaskEntity(), {
+      id: randomUUID(),
+      status: 'PENDING',
+      attempts: 0,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      lastError: null,
+      startedAt: null,
+      finishedAt: null,
+      recordsExported: null,
+      note: null,
+      resultJson: null,
+      ...fields,
+    });
+  }
 }

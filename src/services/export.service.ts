@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -161,7 +160,7 @@ export class ExportService {
       );
       const expiry = await m.getRepository(DsrTaskEntity).findOneBy({ requestId: r.id, kind: 'expire-export' });
       if (expiry) await m.getRepository(DsrTaskEntity).update({ id: expiry.id }, { state: 'ready', status: 'PENDING', runAfter: expiresAt, attempts: 0 });
-      else await m.getRepository(DsrTaskEntity).insert(expiryTask(r.id, expiresAt, task.maxAttempts));
+      else await m.getRepository(DsrTaskEntity).insert(DsrTaskEntity.create({ requestId: r.id, kind: 'expire-export', system: '-', state: 'ready', runAfter: expiresAt, maxAttempts: task.maxAttempts }));
     });
     return { status: 'SUCCEEDED', recordsExported: systems.reduce((n, s) => n + (s.staged?.datasets.reduce((k, d) => k + d.count, 0) ?? 0), 0) };
   }
@@ -184,26 +183,4 @@ function keyFor(connector: Connector, identifiers: { kind: string; value: string
     if (kind && connector.accepts.includes(kind) && !(key[kind] ??= []).includes(id.value)) key[kind]!.push(id.value);
   }
   return key;
-}
-
-function expiryTask(requestId: string, runAfter: string, maxAttempts: number): DsrTaskEntity {
-  return Object.assign(new DsrTaskEntity(), {
-    id: randomUUID(),
-    requestId,
-    kind: 'expire-export',
-    system: '-',
-    status: 'PENDING',
-    state: 'ready',
-    runAfter,
-    attempts: 0,
-    maxAttempts,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    lastError: null,
-    startedAt: null,
-    finishedAt: null,
-    recordsExported: null,
-    note: null,
-    resultJson: null,
-  });
 }

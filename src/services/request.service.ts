@@ -138,26 +138,8 @@ export class RequestService {
 
   /** identify -> one task per enabled system -> package. */
   private plan(request: DsrRequestEntity): DsrTaskEntity[] {
-    const task = (kind: string, system: string, state: string): DsrTaskEntity =>
-      Object.assign(new DsrTaskEntity(), {
-        id: randomUUID(),
-        requestId: request.id,
-        kind,
-        system,
-        status: 'PENDING',
-        state,
-        runAfter: request.createdAt,
-        attempts: 0,
-        maxAttempts: this.opts.maxAttempts,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        lastError: null,
-        startedAt: null,
-        finishedAt: null,
-        recordsExported: null,
-        note: null,
-        resultJson: null,
-      });
+    const task = (kind: string, system: string, state: 'ready' | 'blocked') =>
+      DsrTaskEntity.create({ requestId: request.id, kind, system, state, runAfter: request.createdAt, maxAttempts: this.opts.maxAttempts });
     return [
       task('identify', '-', 'ready'),
       ...this.registry.connectors.map((c) => task('system', c.id, 'blocked')),
