@@ -89,6 +89,54 @@ export interface Connector {
   exportRecords?(subject: SubjectKey, sink: RecordSink, signal: AbortSignal): Promise<{ found: boolean }>;
   /** Person-level identifiers this system reveals, for enrichment. */
   discover?(snapshot: SystemSnapshot): Omit<Identifier, 'source'>[];
+
+  // --- acting on a subject (erasure, restriction, objection, rectification) ---
+  // Each is idempotent: run twice, it does no harm and reports truthfully what is now so.
+
+  /** Dry run: per dataset, what an erasure would do and to how many records. Changes nothing. */
+  planErasure?(subject: SubjectKey, signal: AbortSignal): Promise<ErasurePlanStep[]>;
+  /** Erases what may be erased; retains (and restricts) what the law obliges the company to keep. */
+  erase?(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome>;
+  /** Marks processing restricted (Art. 18), or lifts it. */
+  restrict?(subject: SubjectKey, restricted: boolean, signal: AbortSignal): Promise<ActionOutcome>;
+  /** Stops marketing to the subject for good (Art. 21(3)). */
+  suppressMarketing?(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome>;
+  /** Applies corrections (Art. 16); unknown or read-only fields are refused before anything changes. */
+  rectify?(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome>;
+  /**
+   * What a person must do in this system for a request type it cannot carry out by API (shown
+   * with the WAITING_FOR_OPERATOR task); verification then reads the system again.
+   */
+  manualInstructions?(type: 'ERASURE' | 'RESTRICTION' | 'OBJECTION' | 'RECTIFICATION'): string | undefined;
+}
+
+export type ErasureAction = 'DELETE' | 'ANONYMIZE' | 'RETAIN' | 'MANUAL' | 'SUPPRESS';
+
+export interface ErasurePlanStep {
+  dataset: string;
+  action: ErasureAction;
+  records: number;
+  /** For RETAIN: when the records may be erased, and why they are kept. */
+  retainedUntil?: Date;
+  legalBasis?: string;
+  note?: string;
+}
+
+export interface FieldChange {
+  field: string;
+  value: string;
+}
+
+/** What an action did in one system (the contract's SystemTask fields). */
+export interface ActionOutcome {
+  status: 'SUCCEEDED' | 'NOT_FOUND' | 'RETAINED' | 'WAITING_FOR_OPERATOR';
+  recordsDeleted?: number;
+  recordsAnonymized?: number;
+  recordsRetained?: number;
+  retainedUntil?: Date;
+  legalBasis?: string;
+  /** Safe text: what was done, or what a person must do; never identifiers. */
+  note?: string;
 }
 
 /** Builds a connector from its settings; one per connector kind. */
