@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * Deadlines carried by AbortSignals. A plain signal says only *that* it aborted; the HTTP client
  * also needs to know *when* it will, to refuse a retry wait that would end after it. A signal made
@@ -49,6 +50,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
     if (signal.aborted) return onAbort();
+    setMaxListeners(0, signal); // every queued call of a batch waits on the same signal
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },

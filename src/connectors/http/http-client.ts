@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BrokenCircuitError,
@@ -454,7 +455,11 @@ function linkSignals(...signals: (AbortSignal | undefined)[]): { signal: AbortSi
   const abort = () => controller.abort();
   for (const s of present) {
     if (s.aborted) controller.abort();
-    else s.addEventListener('abort', abort, { once: true });
+    else {
+      // one caller signal (a collect's deadline) is shared by all of its concurrent calls
+      setMaxListeners(0, s);
+      s.addEventListener('abort', abort, { once: true });
+    }
   }
   return { signal: controller.signal, dispose: () => present.forEach((s) => s.removeEventListener('abort', abort)) };
 }
