@@ -11,10 +11,10 @@ export class AuditResolver {
   async auditEvents(
     @Ctx() ctx: GatewayContext,
     @Arg('requestId', () => ID, { nullable: true }) requestId: string | null,
-    @Arg('first', () => Int, { defaultValue: 100 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<AuditEventConnection> {
-    const page = await ctx.services.audit.list({ requestId, first, after });
+    const page = await ctx.services.audit.list({ requestId, first: first ?? 100, after });
     const edges = page.events.map((e) => ({
       cursor: encodeCursor(e.seq),
       node: { id: String(e.seq), at: new Date(e.at), actor: e.actor, action: e.action, requestId: e.requestId, subjectRef: e.subjectRef, hash: e.hash },

@@ -43,10 +43,10 @@ export class RequestResolver {
     @Arg('status', () => [RequestStatus], { nullable: true }) status: string[] | null,
     @Arg('type', () => [RequestType], { nullable: true }) type: string[] | null,
     @Arg('overdue', () => Boolean, { nullable: true }) overdue: boolean | null,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<DsrRequestConnection> {
-    const page = await ctx.services.requests.list({ status, type, overdue, first, after });
+    const page = await ctx.services.requests.list({ status, type, overdue, first: first ?? 50, after });
     const edges = page.rows.map((row) => ({ cursor: encodeRequestCursor(row), node: DsrRequest.from(row) }));
     return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }

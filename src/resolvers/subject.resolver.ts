@@ -24,17 +24,19 @@ export class SubjectResolver {
 
 @ArgsType()
 class RecordsArgs {
-  @Field(() => Int, { defaultValue: 100, description: 'at most 1000' })
-  first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: 100, description: 'at most 1000' })
+  first!: number | null;
 
-  @Field(() => Int, { defaultValue: 0 })
-  offset!: number;
+  @Field(() => Int, { nullable: true, defaultValue: 0 })
+  offset!: number | null;
 }
 
 @Resolver(() => DatasetData)
 export class DatasetDataResolver {
   @FieldResolver(() => [GraphQLJSON])
-  records(@Root() data: DatasetData, @Args(() => RecordsArgs) { first, offset }: RecordsArgs): unknown[] {
+  records(@Root() data: DatasetData, @Args(() => RecordsArgs) args: RecordsArgs): unknown[] {
+    const first = args.first ?? 100;
+    const offset = args.offset ?? 0;
     if (first < 0 || first > 1000) throw badInput('first must be from 0 to 1000');
     if (offset < 0) throw badInput('offset must not be negative');
     return data.rows.slice(offset, offset + first);
