@@ -330,6 +330,9 @@ export async function seedAppDatabase(ds: DataSource, dialect: SqlDialect, opts:
   order.sort((a, b) => eventTime[a] - eventTime[b] || a - b);
 
   // ---- write everything in one transaction -------------------------------------------------
+  // pages SQLite frees while it fills the tables are zeroed, so no stale copy of a person's row
+  // outlives its erasure in the file
+  if (dialect === 'sqlite') await ds.query('PRAGMA secure_delete = ON');
   for (const statement of appSchemaStatements(dialect)) await ds.query(statement);
 
   const counts = { enrolments: 0, assignments: 0, answers: 0 };

@@ -1,8 +1,24 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { ConnectorSettings } from '../../config';
 import { createSqlDataSource, type DatabaseLocation, parseDatabaseUrl, QueryCounter } from '../../db/sql-datasource';
 import BetterSqlite3 from 'better-sqlite3';
-import type { CollectOptions, Connector, ConnectorEnvironment, ConnectorFactory, Identifier, RecordSink, Row, SubjectKey, SystemSnapshot } from '../connector';
+import { DsrError, ErrorCode } from '../../errors';
+import type { Logger } from '../../logger';
+import type {
+  ActionOutcome,
+  CollectOptions,
+  Connector,
+  ConnectorEnvironment,
+  ConnectorFactory,
+  ErasurePlanStep,
+  FieldChange,
+  Identifier,
+  RecordSink,
+  Row,
+  SubjectKey,
+  SystemSnapshot,
+} from '../connector';
+import { validateChanges, type UserColumnValues } from './app.changes';
 import { APP_DESCRIPTOR } from './app.descriptor';
 import { AppSubjectResolver } from './app.resolver';
 
@@ -35,6 +51,38 @@ const DATASET_SQL: Record<string, (inList: string, exporting?: boolean) => strin
     WHERE an.user_id IN (${ids}) ORDER BY an.submitted_at DESC, an.id DESC`,
 };
 
+/**
+ * The tables holding a user's records, per dataset, in the order an erasure deletes them: what
+ * hangs off the user first, the user row last. The organisation row is the employer's and stays.
+ */
+const ERASURE_TABLES: readonly { dataset: string; table: string; key: string; note: string }[] = [
+  { dataset: 'activity', table: 'view_events', key: 'user_id', note: 'View events are deleted' },
+  { dataset: 'answers', table: 'answers', key: 'user_id', note: 'Answers to missions and their scores are deleted' },
+  { dataset: 'assignments', table: 'mission_assignments', key: 'user_id', note: 'Mission assignments are deleted' },
+  { dataset: 'enrolments', table: 'enrolments', key: 'user_id', note: 'Course enrolments, progress and certificates are deleted' },
+  { dataset: 'profile', table: 'users', key: 'id', note: "The user account is deleted; the employer's organisation record is not the subject's and stays" },
+];
+/** Plan steps in the descriptor's dataset order. */
+const PLAN_ORDER = APP_DESCRIPTOR.datasets.map((d) => ERASURE_TABLES.find((t) => t.dataset === d.name)!);
+
+/** The users row as the acting methods need it. */
+interface UserState {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email: string;
+  email_normalized: string;
+  phone: string | null;
+  marketing_consent: number;
+  processing_restricted: number;
+}
+
+/** Statements of one transaction: rows of a query, or the number of rows a statement changed. */
+interface Tx {
+  rows(sql: string, params: unknown[]): Promise<Row[]>;
+  run(sql: string, params: unknown[]): Promise<number>;
+}
+
 /** Rows handed to an export's sink at a time. */
 const EXPORT_BATCH = 1000;
 const placeholders = (n: number) => new Array(n).fill('?').join(', ');
@@ -50,10 +98,13 @@ export class AppConnector implements Connector {
   /** Every statement this connector sends (for tests and benchmarks). */
   readonly queries = new QueryCounter();
   private ds?: DataSource;
+  /** SQLite has one connection: write transactions on it take turns (see `writeTurn`). */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: string,
     private readonly location: DatabaseLocation,
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -68,6 +119,12 @@ export class AppConnector implements Connector {
       const ds = createSqlDataSource(this.location, { counter: this.queries, poolSize: 5 });
       try {
         await ds.initialize();
+        // Deleted and overwritten cells are zeroed in the file, so erased text does not linger in
+        // free space (the connection is the only one that writes).
+        if (this.location.kind === 'sqlite') await ds.query('PRAGMA secure_delete = ON');
+      } catch (e) {
+        if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+        throw e;
       } finally {
         this.connecting = undefined;
       }
@@ -84,28 +141,9 @@ export class AppConnector implements Connector {
 
   /** The users matching each subject (one query for all subjects). */
   private async collectProfiles(subjects: SubjectKey[]): Promise<Row[][]> {
-    const emails = new Set<string>();
-    const phones = new Set<string>();
-    const ids = new Set<number>();
-    for (const s of subjects) {
-      s.email?.forEach((e) => emails.add(e));
-      s.phone?.forEach((p) => phones.add(p));
-      s.appUserId?.filter((id) => APP_USER_ID.test(id)).forEach((id) => ids.add(Number(id)));
-    }
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (emails.size) (where.push(`u.email_normalized IN (${placeholders(emails.size)})`), params.push(...emails));
-    if (phones.size) (where.push(`u.phone IN (${placeholders(phones.size)})`), params.push(...phones));
-    if (ids.size) (where.push(`u.id IN (${placeholders(ids.size)})`), params.push(...ids));
-    const users: Row[] = where.length ? await this.query(PROFILE_SQL + where.join(' OR '), params) : [];
-    return subjects.map((s) =>
-      users.filter(
-        (u) =>
-          s.email?.includes(String(u.email_normalized)) ||
-          (u.phone !== null && s.phone?.includes(String(u.phone))) ||
-          s.appUserId?.includes(String(u.id)),
-      ),
-    );
+    const filter = userFilter(subjects);
+    const users: Row[] = filter ? await this.query(PROFILE_SQL + filter.where, filter.params) : [];
+    return subjects.map((s) => users.filter((u) => matchesSubject(s, u)));
   }
 
   async collect(subjects: SubjectKey[], signal: AbortSignal, options: CollectOptions = {}): Promise<SystemSnapshot[]> {
@@ -193,6 +231,197 @@ export class AppConnector implements Connector {
     if (batch.length) yield batch;
   }
 
+  // --- acting on a subject -------------------------------------------------------------------
+
+  /** Dry run: one lookup of the subject's users, then one COUNT per dataset. Changes nothing. */
+  async planErasure(subject: SubjectKey, signal: AbortSignal): Promise<ErasurePlanStep[]> {
+    const filter = userFilter([subject]);
+    const found = filter ? await this.query(`SELECT u.id, u.email_normalized, u.phone FROM users u WHERE ${filter.where}`, filter.params) : [];
+    const users = found.filter((u) => matchesSubject(subject, u));
+    signal.throwIfAborted();
+    const ids = users.map((u) => Number(u.id));
+    const counts = new Map<string, number>([['profile', ids.length]]);
+    if (ids.length) {
+      await Promise.all(
+        ERASURE_TABLES.filter((t) => t.dataset !== 'profile').map(async (t) => {
+          const [row] = await this.query(`SELECT COUNT(*) AS n FROM ${t.table} WHERE ${t.key} IN (${placeholders(ids.length)})`, ids);
+          counts.set(t.dataset, Number(row?.n ?? 0));
+        }),
+      );
+      signal.throwIfAborted();
+    }
+    return PLAN_ORDER.map((t) => ({ dataset: t.dataset, action: 'DELETE' as const, records: counts.get(t.dataset) ?? 0, note: t.note }));
+  }
+
+  /**
+   * Deletes the subject's activity, answers, assignments and enrolments, then the user row, in one
+   * transaction. On SQLite the write-ahead log is then checkpointed and truncated, so the erased
+   * text survives neither there nor (secure_delete) in the database file.
+   */
+  async erase(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome> {
+    signal.throwIfAborted();
+    const deleted = await this.writeTurn(async () => {
+      const perTable = await this.transaction(async (tx) => {
+        const users = await this.lockUsers(tx, subject);
+        if (users.length === 0) return undefined;
+        const ids = users.map((u) => u.id);
+        const counts = new Map<string, number>();
+        for (const t of ERASURE_TABLES) {
+          counts.set(t.dataset, await tx.run(`DELETE FROM ${t.table} WHERE ${t.key} IN (${placeholders(ids.length)})`, ids));
+        }
+        return counts;
+      });
+      const truncated = perTable ? await this.checkpoint() : true;
+      return perTable && { perTable, truncated };
+    });
+    if (!deleted) return this.done('erase', { status: 'NOT_FOUND', recordsDeleted: 0, note: 'No app account matches the subject; nothing to delete' });
+    const c = (d: string) => deleted.perTable.get(d) ?? 0;
+    const total = [...deleted.perTable.values()].reduce((a, b) => a + b, 0);
+    const note =
+      `Deleted ${c('profile')} account(s) with ${c('activity')} view events, ${c('answers')} answers, ` +
+      `${c('assignments')} mission assignments and ${c('enrolments')} enrolments` +
+      (deleted.truncated ? '' : '; the database log still holds deleted pages until its next checkpoint');
+    return this.done('erase', { status: 'SUCCEEDED', recordsDeleted: total, note });
+  }
+
+  /** Sets or lifts the account's processing restriction (Art. 18). */
+  async restrict(subject: SubjectKey, restricted: boolean, signal: AbortSignal): Promise<ActionOutcome> {
+    const value = restricted ? 1 : 0;
+    const changed = await this.updateFlag(subject, 'processing_restricted', value, signal);
+    if (changed === undefined) return this.done('restrict', { status: 'NOT_FOUND', note: 'No app account matches the subject' });
+    const what = restricted ? 'Processing restricted' : 'Restriction lifted';
+    return this.done('restrict', { status: 'SUCCEEDED', note: changed ? `${what} on ${changed} account(s)` : `${what} already; nothing changed` });
+  }
+
+  /** Turns the account's marketing consent off for good (Art. 21(3)). */
+  async suppressMarketing(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome> {
+    const changed = await this.updateFlag(subject, 'marketing_consent', 0, signal);
+    if (changed === undefined) return this.done('suppressMarketing', { status: 'NOT_FOUND', note: 'No app account matches the subject' });
+    return this.done('suppressMarketing', {
+      status: 'SUCCEEDED',
+      note: changed ? `Marketing consent turned off on ${changed} account(s)` : 'Marketing consent was already off; nothing changed',
+    });
+  }
+
+  /**
+   * Corrects profile fields (first_name, last_name, phone, email): every change is checked before
+   * anything is written, then all are applied in one UPDATE. An email another account already
+   * uses is refused (CONFLICT).
+   */
+  async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
+    const values = validateChanges(changes);
+    signal.throwIfAborted();
+    const result = await this.writeTurn(() =>
+      this.transaction(async (tx) => {
+        const users = await this.lockUsers(tx, subject);
+        if (users.length === 0) return undefined;
+        const ids = users.map((u) => u.id);
+        if (values.email_normalized !== undefined) {
+          if (users.length > 1) throw new DsrError(ErrorCode.CONFLICT, 'The subject matches more than one app account; an email address can belong to one only');
+          const taken = await tx.rows(`SELECT id FROM users WHERE email_normalized = ? AND id <> ?`, [values.email_normalized, ids[0]]);
+          if (taken.length) throw emailTaken();
+        }
+        const columns = Object.keys(values) as (keyof UserColumnValues)[];
+        const differing = columns.filter((col) => users.some((u) => u[col] !== values[col]));
+        if (differing.length === 0) return { fields: [] as string[] };
+        try {
+          await tx.run(`UPDATE users SET ${columns.map((col) => `${col} = ?`).join(', ')} WHERE id IN (${placeholders(ids.length)})`, [
+            ...columns.map((col) => values[col]),
+            ...ids,
+          ]);
+        } catch (e) {
+          if (isUniqueViolation(e)) throw emailTaken();
+          throw e;
+        }
+        return { fields: differing.filter((col) => col !== 'email_normalized') };
+      }),
+    );
+    if (!result) return this.done('rectify', { status: 'NOT_FOUND', note: 'No app account matches the subject; nothing corrected' });
+    return this.done('rectify', {
+      status: 'SUCCEEDED',
+      note: result.fields.length ? `Corrected ${result.fields.join(', ')}` : 'The fields already hold the requested values; nothing changed',
+    });
+  }
+
+  /** Sets a 0/1 column on the subject's users; the number of rows changed, undefined when none matched. */
+  private async updateFlag(subject: SubjectKey, column: 'processing_restricted' | 'marketing_consent', value: 0 | 1, signal: AbortSignal): Promise<number | undefined> {
+    signal.throwIfAborted();
+    return this.writeTurn(() =>
+      this.transaction(async (tx) => {
+        const users = await this.lockUsers(tx, subject);
+        if (users.length === 0) return undefined;
+        const ids = users.filter((u) => Number(u[column]) !== value).map((u) => u.id);
+        if (ids.length === 0) return 0;
+        return tx.run(`UPDATE users SET ${column} = ? WHERE id IN (${placeholders(ids.length)})`, [value, ...ids]);
+      }),
+    );
+  }
+
+  /** The subject's users, found as collect finds them; locked for the transaction on MySQL. */
+  private async lockUsers(tx: Tx, subject: SubjectKey): Promise<UserState[]> {
+    const filter = userFilter([subject]);
+    if (!filter) return [];
+    const lock = this.location.kind === 'mysql' ? ' FOR UPDATE' : '';
+    const rows = await tx.rows(
+      `SELECT u.id, u.first_name, u.last_name, u.email, u.email_normalized, u.phone, u.marketing_consent, u.processing_restricted
+       FROM users u WHERE ${filter.where}${lock}`,
+      filter.params,
+    );
+    return rows
+      .filter((u) => matchesSubject(subject, u))
+      .map((u) => ({
+        id: Number(u.id),
+        first_name: String(u.first_name),
+        last_name: String(u.last_name),
+        email: String(u.email),
+        email_normalized: String(u.email_normalized),
+        phone: u.phone === null || u.phone === undefined ? null : String(u.phone),
+        marketing_consent: Number(u.marketing_consent),
+        processing_restricted: Number(u.processing_restricted),
+      }));
+  }
+
+  private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const ds = await this.db();
+    return ds.transaction(async (manager) => {
+      const runner = manager.queryRunner as QueryRunner;
+      return work({
+        rows: async (sql, params) => ((await runner.query(sql, params)) as Row[]).map((r) => ({ ...r })),
+        run: async (sql, params) => Number((await runner.query(sql, params, true)).affected ?? 0),
+      });
+    });
+  }
+
+  /**
+   * Write transactions take turns on SQLite: its one connection cannot hold two at once. On
+   * MySQL each transaction has its own pooled connection and row locks, so they run freely.
+   */
+  private writeTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (this.location.kind !== 'sqlite') return work();
+    const turn = this.writes.then(work);
+    this.writes = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * SQLite: copies the write-ahead log into the database file and truncates it to zero bytes, so
+   * pages as they were before an erasure are not left in the log. False when a reader kept it
+   * from finishing (the next checkpoint completes it).
+   */
+  private async checkpoint(): Promise<boolean> {
+    if (this.location.kind !== 'sqlite') return true;
+    const [row] = await this.query('PRAGMA wal_checkpoint(TRUNCATE)', []);
+    const done = Number(row?.busy ?? 0) === 0;
+    if (!done) this.logger?.warn({ system: this.id }, 'app: write-ahead log not truncated after erasure (a reader was active); the next checkpoint completes it');
+    return done;
+  }
+
+  /** Logs what an action did (status and counts only) and returns it. */
+  private done(action: string, outcome: ActionOutcome): ActionOutcome {
+    this.logger?.info({ system: this.id, action, status: outcome.status, recordsDeleted: outcome.recordsDeleted }, `app: ${action} ${outcome.status}`);
+    return outcome;
+  }
+
   discover(snapshot: SystemSnapshot): Omit<Identifier, 'source'>[] {
     const profile = snapshot.datasets.find((d) => d.name === 'profile')?.records ?? [];
     return profile.flatMap((u) => [
@@ -210,6 +439,39 @@ export class AppConnector implements Connector {
 
 const isRestricted = (u: Row) => Number(u.processing_restricted) === 1;
 
+/** WHERE clause (over `users u`) and its parameters for every user any of the subjects names. */
+function userFilter(subjects: SubjectKey[]): { where: string; params: unknown[] } | undefined {
+  const emails = new Set<string>();
+  const phones = new Set<string>();
+  const ids = new Set<number>();
+  for (const s of subjects) {
+    s.email?.forEach((e) => emails.add(e));
+    s.phone?.forEach((p) => phones.add(p));
+    s.appUserId?.filter((id) => APP_USER_ID.test(id)).forEach((id) => ids.add(Number(id)));
+  }
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (emails.size) (where.push(`u.email_normalized IN (${placeholders(emails.size)})`), params.push(...emails));
+  if (phones.size) (where.push(`u.phone IN (${placeholders(phones.size)})`), params.push(...phones));
+  if (ids.size) (where.push(`u.id IN (${placeholders(ids.size)})`), params.push(...ids));
+  return where.length ? { where: `(${where.join(' OR ')})`, params } : undefined;
+}
+
+/** Exact match of a user row to one subject's identifiers. */
+function matchesSubject(s: SubjectKey, u: Row): boolean {
+  return Boolean(
+    s.email?.includes(String(u.email_normalized)) || (u.phone !== null && u.phone !== undefined && s.phone?.includes(String(u.phone))) || s.appUserId?.includes(String(u.id)),
+  );
+}
+
+const emailTaken = () => new DsrError(ErrorCode.CONFLICT, 'Another app account already uses that email address');
+
+/** A unique index refused a write (MySQL ER_DUP_ENTRY, SQLite UNIQUE constraint). */
+function isUniqueViolation(e: unknown): boolean {
+  const err = (e as { driverError?: { code?: unknown; errno?: unknown } })?.driverError;
+  return err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062 || err?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 function groupBy<T>(rows: T[], key: (r: T) => number): Map<number, T[]> {
   const out = new Map<number, T[]>();
   for (const r of rows) {
@@ -226,6 +488,6 @@ export const appConnectorFactory: ConnectorFactory = {
   resolvers: [AppSubjectResolver],
   create(id: string, settings: ConnectorSettings, env: ConnectorEnvironment): Connector {
     const location = settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : env.config.demo.appDatabase;
-    return new AppConnector(id, location);
+    return new AppConnector(id, location, env.logger);
   },
 };

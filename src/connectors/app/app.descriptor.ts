@@ -8,7 +8,7 @@ export const APP_DESCRIPTOR: SystemDescriptor = {
   processor: 'Microsoft Ireland Operations Ltd (Azure hosting)',
   location: 'EU (Azure West Europe, Netherlands)',
   transferSafeguard: 'Stored in the EU; support access from outside the EU/EEA under the EU-U.S. Data Privacy Framework and Standard Contractual Clauses (Microsoft Products and Services DPA)',
-  capabilities: ['ACCESS'],
+  capabilities: ['ACCESS', 'ERASURE', 'RESTRICTION', 'RECTIFICATION', 'MARKETING_SUPPRESSION'],
   datasets: [
     {
       name: 'profile',
