@@ -312,7 +312,7 @@ describe('SendGrid connector: faults, auth and settings', () => {
     for (const c of [us, eu]) {
       expect(c.system.processor).toBe('Twilio Inc. (SendGrid)');
       expect(c.system.transferSafeguard).toMatch(/Data Privacy Framework.*Standard Contractual Clauses/);
-      expect(c.system.capabilities).toEqual(['ACCESS']);
+      expect(c.system.capabilities).toEqual(['ACCESS', 'ERASURE', 'RECTIFICATION', 'RESTRICTION', 'MARKETING_SUPPRESSION']);
       expect(c.system.datasets.map((d) => [d.name, d.legalBasis])).toEqual([
         ['messages', 'CONTRACT'],
         ['suppressions', 'LEGAL_OBLIGATION'],

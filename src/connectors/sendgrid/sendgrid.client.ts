@@ -73,7 +73,9 @@ export async function getMessage(http: HttpClient, msgId: string, signal: AbortS
   return res.body as Row;
 }
 
-const LISTS = ['bounces', 'blocks', 'spam_reports', 'invalid_emails'] as const;
+/** The suppression lists kept per address besides unsubscribes, as SendGrid names them in its paths. */
+export const LISTS = ['bounces', 'blocks', 'spam_reports', 'invalid_emails'] as const;
+export type SuppressionList = (typeof LISTS)[number];
 
 /**
  * Every suppression of one address: the global unsubscribe, the groups it is unsubscribed from
@@ -95,7 +97,7 @@ export async function suppressionsOf(http: HttpClient, email: string, signal: Ab
 }
 
 /** GET /v3/asm/suppressions/global/{email}: `{"recipient_email": ...}` when unsubscribed, else `{}`. */
-async function globalUnsubscribe(http: HttpClient, email: string, signal: AbortSignal): Promise<Row[]> {
+export async function globalUnsubscribe(http: HttpClient, email: string, signal: AbortSignal): Promise<Row[]> {
   const route = '/v3/asm/suppressions/global/{email}';
   const res = await http.request<unknown>({ method: 'GET', path: route, params: { email }, signal });
   expectShape(http, 'GET', route, res, globalSchema);
@@ -112,7 +114,7 @@ async function groupUnsubscribes(http: HttpClient, email: string, signal: AbortS
 }
 
 /** GET /v3/suppression/{list}/{email}: the entries of one address on one list. */
-async function suppressionList(http: HttpClient, list: (typeof LISTS)[number], email: string, signal: AbortSignal): Promise<Row[]> {
+async function suppressionList(http: HttpClient, list: SuppressionList, email: string, signal: AbortSignal): Promise<Row[]> {
   const route = `/v3/suppression/${list}/{email}`;
   const res = await http.request<unknown>({ method: 'GET', path: route, params: { email }, signal });
   expectShape(http, 'GET', route, res, listSchema);
@@ -149,4 +151,108 @@ export async function contactsByEmail(http: HttpClient, emails: readonly string[
     if (addresses.includes(email)) found.set(email, contact);
   }
   return found;
+}
+
+// --- acting on addresses: suppressions, contacts, erasure ---
+
+const jobSchema = z.object({ job_id: z.string().min(1) }).loose();
+const globalAddedSchema = z.object({ recipient_emails: z.array(z.string()) }).loose();
+
+/**
+ * POST /v3/asm/suppressions/global: adds the addresses to the global unsubscribes (201). Adding an
+ * address that is already there changes nothing, so the call may be repeated.
+ */
+export async function addGlobalUnsubscribes(http: HttpClient, emails: readonly string[], signal: AbortSignal): Promise<void> {
+  if (emails.length === 0) return;
+  const route = '/v3/asm/suppressions/global';
+  const res = await http.request<unknown>({ method: 'POST', path: route, json: { recipient_emails: emails }, signal, idempotent: true });
+  expectShape(http, 'POST', route, res, globalAddedSchema);
+}
+
+/** DELETE /v3/suppression/{list}/{email}: removes the address from one list (204, also when it was not there). */
+export async function deleteFromList(http: HttpClient, list: SuppressionList, email: string, signal: AbortSignal): Promise<void> {
+  await http.request<unknown>({ method: 'DELETE', path: `/v3/suppression/${list}/{email}`, params: { email }, signal });
+}
+
+/** Contact ids per DELETE call: a bound of this connector's own, to keep the URL short. */
+export const CONTACT_DELETE_MAX = 100;
+
+/**
+ * DELETE /v3/marketing/contacts?ids=a,b: 202 with the job id of each call. SendGrid deletes
+ * asynchronously; deleting an id that is gone already is accepted too.
+ */
+export async function deleteContacts(http: HttpClient, ids: readonly string[], signal: AbortSignal): Promise<string[]> {
+  const route = '/v3/marketing/contacts';
+  const jobs: string[] = [];
+  for (let i = 0; i < ids.length; i += CONTACT_DELETE_MAX) {
+    const res = await http.request<unknown>({ method: 'DELETE', path: route, query: { ids: ids.slice(i, i + CONTACT_DELETE_MAX).join(',') }, signal });
+    expectShape(http, 'DELETE', route, res, jobSchema);
+    jobs.push((res.body as { job_id: string }).job_id);
+  }
+  return jobs;
+}
+
+/** The identifiers of a contact: SendGrid updates a contact only when every one it has is sent. */
+export const CONTACT_IDENTIFIERS = ['email', 'phone_number_id', 'external_id', 'anonymous_id'] as const;
+
+/**
+ * PUT /v3/marketing/contacts: upserts contacts (202 with a job id; SendGrid applies it
+ * asynchronously). Fields left out stay as they are; each contact must carry all its identifiers,
+ * or SendGrid would create another contact instead of updating this one.
+ */
+export async function upsertContacts(http: HttpClient, contacts: readonly Row[], signal: AbortSignal): Promise<string> {
+  const route = '/v3/marketing/contacts';
+  const res = await http.request<unknown>({ method: 'PUT', path: route, json: { contacts }, signal });
+  expectShape(http, 'PUT', route, res, jobSchema);
+  return (res.body as { job_id: string }).job_id;
+}
+
+/** What one erasure job takes: 5,000 addresses or 256 KB of payload, whichever comes first. */
+export const ERASEJOB_MAX_ADDRESSES = 5000;
+export const ERASEJOB_MAX_BYTES = 256 * 1024;
+
+/**
+ * Splits addresses (deduplicated, in order) into the fewest erasure jobs that stay within both of
+ * SendGrid's limits; the size is that of the JSON body `{"email_addresses":[...]}` in bytes.
+ */
+export function eraseJobBatches(emails: readonly string[]): string[][] {
+  const empty = Buffer.byteLength('{"email_addresses":[]}');
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = empty;
+  for (const email of new Set(emails)) {
+    const size = Buffer.byteLength(JSON.stringify(email));
+    if (empty + size > ERASEJOB_MAX_BYTES) {
+      throw new RangeError('an address is longer than an erasure job can carry');
+    }
+    const added = size + (current.length > 0 ? 1 : 0);
+    if (current.length >= ERASEJOB_MAX_ADDRESSES || bytes + added > ERASEJOB_MAX_BYTES) {
+      batches.push(current);
+      current = [];
+      bytes = empty;
+    }
+    bytes += size + (current.length > 0 ? 1 : 0);
+    current.push(email);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * POST /v3/recipients/erasejob: asks SendGrid to delete the personal data it holds about the
+ * addresses (names, addresses, subject lines, categories, IP addresses). One call per batch of
+ * `eraseJobBatches`, one after the other (SendGrid allows 100 calls a minute; a 429 is waited out
+ * by the HTTP client as far as its settings allow). Each answers 202 with a job id; SendGrid offers
+ * no way to follow a job. Erasing twice does no harm, so failed calls are retried. Every address
+ * must be structurally valid: SendGrid refuses the whole call otherwise.
+ */
+export async function startEraseJobs(http: HttpClient, emails: readonly string[], signal: AbortSignal): Promise<string[]> {
+  const route = '/v3/recipients/erasejob';
+  const jobs: string[] = [];
+  for (const batch of eraseJobBatches(emails)) {
+    const res = await http.request<unknown>({ method: 'POST', path: route, json: { email_addresses: batch }, signal, idempotent: true });
+    expectShape(http, 'POST', route, res, jobSchema);
+    jobs.push((res.body as { job_id: string }).job_id);
+  }
+  return jobs;
 }

@@ -25,7 +25,7 @@ export function sendgridDescriptor(region: 'US' | 'EU'): SystemDescriptor {
     location: region === 'EU' ? 'EU (SendGrid regional EU subuser, api.eu.sendgrid.com)' : 'USA (Twilio SendGrid)',
     transferSafeguard:
       region === 'EU' ? `Stored in the EU; access from the USA by Twilio under the ${SAFEGUARD}` : SAFEGUARD,
-    capabilities: ['ACCESS'],
+    capabilities: ['ACCESS', 'ERASURE', 'RECTIFICATION', 'RESTRICTION', 'MARKETING_SUPPRESSION'],
     datasets: [
       {
         name: 'messages',
@@ -61,7 +61,9 @@ export function sendgridDescriptor(region: 'US' | 'EU'): SystemDescriptor {
           'Stop sending to addresses that bounce, are blocked or reported email as spam',
         ],
         legalBasis: 'LEGAL_OBLIGATION',
-        retention: 'Kept while needed to honour the objection',
+        retention:
+          'Unsubscribes: kept while needed to honour the objection, also after erasure. Bounces, blocks, spam reports and invalid ' +
+          'addresses: until the address is erased',
         fields: [
           { name: 'source', category: 'email.suppression_list', provenance: 'DERIVED' },
           { name: 'recipient_email', category: 'contact.email', provenance: 'PROVIDED' },
