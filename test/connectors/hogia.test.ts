@@ -351,7 +351,7 @@ describe('hogia settings', () => {
 describe('hogia descriptor and typed views', () => {
   it('describes the system truthfully', () => {
     const system = connector().system;
-    expect(system).toMatchObject({ location: 'EU (Sweden)', capabilities: ['ACCESS'] });
+    expect(system).toMatchObject({ location: 'EU (Sweden)', capabilities: ['ACCESS', 'ERASURE', 'RESTRICTION', 'RECTIFICATION', 'MANUAL_STEPS'] });
     expect(system.transferSafeguard).toBeUndefined();
     const [contacts, invoices] = system.datasets;
     expect(contacts).toMatchObject({ name: 'contacts', legalBasis: 'CONTRACT' });

@@ -310,7 +310,7 @@ describe('limego connector: settings, descriptor and typed view', () => {
   it('describes the system truthfully', () => {
     const c = connector({ apiKey: 'k' });
     expect(c.accepts).toEqual(['email', 'phone', 'crmPersonId']);
-    expect(c.system).toMatchObject({ processor: 'Lundalogik AB (Lime Go)', location: 'EU (Sweden)', capabilities: ['ACCESS'] });
+    expect(c.system).toMatchObject({ processor: 'Lundalogik AB (Lime Go)', location: 'EU (Sweden)', capabilities: ['ACCESS', 'MANUAL_STEPS'] });
     expect(c.system.transferSafeguard).toBeUndefined();
     const [ds] = c.system.datasets;
     expect(ds).toMatchObject({ name: 'persons', legalBasis: 'LEGITIMATE_INTEREST' });

@@ -21,6 +21,8 @@ export const contactSchema = z
     number: z.string(),
     contactChannels: z.array(channelSchema).nullish(),
     customer: z.object({ isActive: z.boolean().nullish() }).loose().nullish(),
+    /** Optimistic concurrency: an update sends the version it was based on (ASSUMED). */
+    version: z.number().int().nullish(),
   })
   .loose();
 export type Contact = z.infer<typeof contactSchema>;
@@ -84,6 +86,39 @@ export class HogiaApi {
   invoicesByReference(reference: string, signal: AbortSignal): Promise<Invoice[]> {
     const wanted = fold(reference);
     return this.invoices({ yourReference: reference }, (i) => fold(i.invoiceHeader.yourReference) === wanted, signal);
+  }
+
+  /** GET /{org}/contacts/{id}; null when the contact no longer exists. */
+  async contact(id: string, signal: AbortSignal): Promise<Contact | null> {
+    const res = await this.http.request<unknown>({
+      method: 'GET', path: '/contacts/{id}', params: { id }, query: { 'api-version': this.apiVersion }, signal, expect: [404],
+    });
+    if (res.status === 404) return null;
+    return this.parsed(contactSchema, res, 'GET', '/contacts/{id}');
+  }
+
+  /**
+   * PUT /{org}/contacts/{id} (ASSUMED endpoint): the whole contact as it was read, with the
+   * changes, and the `version` it was read at. The API answers 409 when the contact changed
+   * meanwhile; the caller then reads it again. Repeating a PUT that was already applied also
+   * gives 409 (the version moved on), so the client may retry it safely.
+   */
+  async replaceContact(contact: Contact, signal: AbortSignal): Promise<{ status: 'updated'; contact: Contact } | { status: 'conflict' | 'gone' }> {
+    const res = await this.http.request<unknown>({
+      method: 'PUT', path: '/contacts/{id}', params: { id: contact.id }, query: { 'api-version': this.apiVersion },
+      json: contact, signal, expect: [404, 409],
+    });
+    if (res.status === 409) return { status: 'conflict' };
+    if (res.status === 404) return { status: 'gone' };
+    return { status: 'updated', contact: this.parsed(contactSchema, res, 'PUT', '/contacts/{id}') };
+  }
+
+  private parsed<T extends z.ZodType>(schema: T, res: { status: number; body: unknown; headers: Record<string, string> }, method: string, route: string): z.infer<T> {
+    const parsed = schema.safeParse(res.body);
+    if (!parsed.success) {
+      throw new HttpError({ system: this.http.system, status: res.status, method, route, headers: res.headers, detail: 'the response does not have the expected shape' });
+    }
+    return parsed.data;
   }
 
   private async lookup(filter: Record<string, string>, applied: (c: Contact) => boolean, signal: AbortSignal): Promise<Contact[]> {

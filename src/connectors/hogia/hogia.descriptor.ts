@@ -7,7 +7,7 @@ export const HOGIA_DESCRIPTOR: SystemDescriptor = {
   name: 'Hogia ekonomi (invoicing)',
   processor: 'Hogia (Hogia ekonomi)',
   location: 'EU (Sweden)',
-  capabilities: ['ACCESS'],
+  capabilities: ['ACCESS', 'ERASURE', 'RESTRICTION', 'RECTIFICATION', 'MANUAL_STEPS'],
   datasets: [
     {
       name: 'contacts',

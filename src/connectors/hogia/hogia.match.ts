@@ -11,17 +11,29 @@
  *   contact record or their colleagues: a company's records are not its employees' personal data.
  *   Invoices name contact people by name only, so two people of the same name at the same company
  *   cannot be told apart; a namesake at another company is.
+ * - A record the gateway anonymised (no given name, the surname ANONYMISED_SURNAME) names nobody:
+ *   like an organisation record, it is never returned.
  */
 import { normaliseEmail, normalisePhone } from '../../services/identity';
 import type { Identifier } from '../connector';
 import { fold, type Contact, type Invoice } from './hogia.api';
 
-export type ContactKind = 'organisation' | 'privateCustomer' | 'contactPerson';
+export type ContactKind = 'organisation' | 'anonymised' | 'privateCustomer' | 'contactPerson';
+
+/**
+ * The surname an anonymised contact carries (Hogia's API has no delete, and a contact needs a
+ * name): with no given name, it marks a record that no longer names anyone.
+ */
+export const ANONYMISED_SURNAME = '(anonymised)';
 
 export function kindOf(c: Contact): ContactKind {
   if (!c.givenName?.trim() && !c.surName?.trim()) return 'organisation';
+  if (!c.givenName?.trim() && c.surName?.trim() === ANONYMISED_SURNAME) return 'anonymised';
   return c.companyName?.trim() ? 'contactPerson' : 'privateCustomer';
 }
+
+/** A person's own record: a private customer or a contact person. */
+export const isPerson = (c: Contact): boolean => kindOf(c) === 'privateCustomer' || kindOf(c) === 'contactPerson';
 
 /** The name an invoice reference uses for a contact person. */
 export const fullName = (c: Contact): string => [c.givenName, c.surName].filter((n) => n?.trim()).map((n) => n!.trim()).join(' ');
@@ -46,7 +58,7 @@ export const phonesOf = (c: Contact): string[] =>
   channelsOf(c, ['phone', 'mobile']).flatMap((v) => optional(() => normalisePhone(v)) ?? []);
 
 /** A person's contact record with this email in its own channels (exact, after normalisation). */
-export const matchesEmail = (c: Contact, email: string): boolean => kindOf(c) !== 'organisation' && emailsOf(c).includes(email);
+export const matchesEmail = (c: Contact, email: string): boolean => isPerson(c) && emailsOf(c).includes(email);
 
 /** A customer number names a private customer; a contact person's number is not a customer number. */
 export const matchesCustomerNumber = (c: Contact, number: string): boolean =>
@@ -70,7 +82,7 @@ const CUSTOMER_NUMBER = /^[A-Za-z0-9_-]{1,64}$/;
 /** Person-level identifiers of one contact: its own channels, and a private customer's number. */
 export function identifiersOf(c: Contact): Omit<Identifier, 'source'>[] {
   const kind = kindOf(c);
-  if (kind === 'organisation') return [];
+  if (!isPerson(c)) return [];
   const ids: Omit<Identifier, 'source'>[] = [];
   if (kind === 'privateCustomer' && c.customer && CUSTOMER_NUMBER.test(c.number)) ids.push({ kind: 'customerNumber', value: c.number });
   for (const value of emailsOf(c)) ids.push({ kind: 'email', value });

@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import type { ConnectorSettings } from '../../config';
-import type { Connector, ConnectorEnvironment, ConnectorFactory, Identifier, SubjectKey, SystemSnapshot } from '../connector';
+import type {
+  ActionOutcome,
+  Connector,
+  ConnectorEnvironment,
+  ConnectorFactory,
+  ErasurePlanStep,
+  FieldChange,
+  Identifier,
+  SubjectKey,
+  SystemSnapshot,
+} from '../connector';
 import { createHttpClient, httpSettingsSchema, parseSettings, secretSetting, type HttpClient } from '../http';
 import { lookupPersons, MAX_FIRST, type LimeGoPerson, type Lookup } from './limego.client';
 import { LIMEGO_DESCRIPTOR } from './limego.descriptor';
 import { carries, personEmail, personPhones } from './limego.match';
+import { checkCorrections, LIFT_RESTRICTION_INSTRUCTIONS, MANUAL_INSTRUCTIONS, type ManualRequestType } from './limego.manual';
 import { LimeGoSubjectResolver } from './limego.resolver';
 
 /** Root fields (aliases) per GraphQL request. */
@@ -32,6 +43,12 @@ type Pending = { lookup: Lookup; search?: Search; id?: string };
  * name, email and employer name, whose hits are kept only when their email or phone equals the
  * subject's exactly; and by `person(id)`. All lookups of a collect travel as aliases of a few
  * GraphQL requests; a search reads at most MAX_SEARCH_PAGES pages of its own results.
+ *
+ * Lime Go has no public delete or update API: erasure, restriction, objection and rectification
+ * are manual steps for a CRM administrator. Each method reads who the subject is (the calls of a
+ * collect: one GraphQL request for a subject found on the first page), changes nothing, and answers
+ * WAITING_FOR_OPERATOR with the instructions, or NOT_FOUND when Lime Go holds no one of theirs.
+ * The gateway verifies a confirmed step by reading Lime Go again.
  */
 export class LimeGoConnector implements Connector {
   readonly system = LIMEGO_DESCRIPTOR;
@@ -88,6 +105,47 @@ export class LimeGoConnector implements Connector {
       const records = [...matches.values()];
       return { found: records.length > 0, restricted: false, datasets: [{ name: 'persons', records }] };
     });
+  }
+
+  /** The plan: the persons found, left to an administrator (MANUAL). Changes nothing. */
+  async planErasure(subject: SubjectKey, signal: AbortSignal): Promise<ErasurePlanStep[]> {
+    const persons = await this.persons(subject, signal);
+    if (persons === 0) return [];
+    return [{ dataset: 'persons', action: 'MANUAL', records: persons, note: MANUAL_INSTRUCTIONS.ERASURE }];
+  }
+
+  erase(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome> {
+    return this.manualStep(subject, MANUAL_INSTRUCTIONS.ERASURE, signal);
+  }
+
+  restrict(subject: SubjectKey, restricted: boolean, signal: AbortSignal): Promise<ActionOutcome> {
+    return this.manualStep(subject, restricted ? MANUAL_INSTRUCTIONS.RESTRICTION : LIFT_RESTRICTION_INSTRUCTIONS, signal);
+  }
+
+  suppressMarketing(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome> {
+    return this.manualStep(subject, MANUAL_INSTRUCTIONS.OBJECTION, signal);
+  }
+
+  /** Checks the corrections first (BAD_USER_INPUT before any call); the note names the fields, never values. */
+  async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
+    const fields = checkCorrections(changes);
+    return this.manualStep(subject, `${MANUAL_INSTRUCTIONS.RECTIFICATION} Fields: ${fields.join(', ')}.`, signal);
+  }
+
+  manualInstructions(type: ManualRequestType): string {
+    return MANUAL_INSTRUCTIONS[type];
+  }
+
+  private async manualStep(subject: SubjectKey, instructions: string, signal: AbortSignal): Promise<ActionOutcome> {
+    const persons = await this.persons(subject, signal);
+    if (persons === 0) return { status: 'NOT_FOUND', note: 'No person of the subject in Lime Go' };
+    return { status: 'WAITING_FOR_OPERATOR', note: `${persons} person record(s). ${instructions}` };
+  }
+
+  /** How many persons the subject is in Lime Go (exact matches, as collect finds them). */
+  private async persons(subject: SubjectKey, signal: AbortSignal): Promise<number> {
+    const [snapshot] = await this.collect([subject], signal);
+    return snapshot!.datasets.find((d) => d.name === 'persons')!.records.length;
   }
 
   /** Person-level identifiers of the matched persons only (never their organisation's). */

@@ -6,7 +6,7 @@ export const LIMEGO_DESCRIPTOR: SystemDescriptor = {
   name: 'Lime Go CRM',
   processor: 'Lundalogik AB (Lime Go)',
   location: 'EU (Sweden)',
-  capabilities: ['ACCESS'],
+  capabilities: ['ACCESS', 'MANUAL_STEPS'],
   datasets: [
     {
       name: 'persons',
