@@ -3,6 +3,7 @@ import type { Operator, OperatorDirectory } from './auth/operators';
 import type { ConnectorRegistry } from './connectors/registry';
 import type { Logger } from './logger';
 import type { AuditService } from './services/audit.service';
+import type { ActionService } from './services/action.service';
 import type { DownloadService } from './services/download.service';
 import type { RequestService } from './services/request.service';
 import { SystemLoaders } from './services/system-loaders';
@@ -14,6 +15,7 @@ export interface Services {
   subjects: SubjectService;
   audit: AuditService;
   requests: RequestService;
+  actions: ActionService;
   downloads: DownloadService;
   operators: OperatorDirectory;
   deadlineMs: (connectorId: string) => number;

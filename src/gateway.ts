@@ -14,11 +14,13 @@ import { KeyedHash } from './services/keyed-hash';
 import { RequestService } from './services/request.service';
 import { DownloadService } from './services/download.service';
 import { ExportService } from './services/export.service';
+import { ActionService } from './services/action.service';
 import { SystemLoaders } from './services/system-loaders';
 import { TaskQueue, Worker } from './jobs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SubjectService } from './services/subject.service';
+import { TombstoneService } from './services/tombstone.service';
 
 export interface GatewayOptions {
   config: Config;
@@ -53,17 +55,21 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
   let wakeWorkers = (): void => undefined;
   let listeningUrl = '';
   const deadlineMs = (id: string) => config.connectors[id]?.deadlineMs ?? config.connectorDeadlineMs;
-  const subjects = new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall);
+  const tombstones = new TombstoneService(store, keyed);
+  const subjects = new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall, tombstones);
   const requests = new RequestService(store, registry, audit, keyed, { maxAttempts: config.taskMaxAttempts, wake: () => wakeWorkers() });
+  const identifyLoaders = () => new SystemLoaders((c) => deadlineMs(c.id), logger, { identifyOnly: true });
   const exports = new ExportService(store, registry, subjects, requests, audit, {
     dataDir: config.dataDir,
     exportTtlMs: config.exportTtlMs,
-    identifyLoaders: () => new SystemLoaders((c) => deadlineMs(c.id), logger, { identifyOnly: true }),
+    identifyLoaders,
   });
+  const actions = new ActionService(store, registry, subjects, requests, audit, tombstones, { identifyLoaders, deadlineMs });
   const services: Services = {
     registry,
     audit,
     requests,
+    actions,
     downloads: new DownloadService(store, requests, audit, {
       linkTtlMs: config.downloadLinkTtlMs,
       publicUrl: () => config.publicUrl ?? listeningUrl,
@@ -75,7 +81,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     logger,
   };
   const queue = new TaskQueue(store, { owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, leaseMs: config.workers.leaseMs });
-  const worker = new Worker(queue, exports.handlers(), {
+  const worker = new Worker(queue, actions.handlers(exports), {
     // one worker loop on SQLite (one writer); several on MySQL, where leases keep them apart
     concurrency: config.store.kind === 'sqlite' ? 1 : config.workers.concurrency,
     logger,

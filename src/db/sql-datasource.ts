@@ -72,6 +72,8 @@ export function createSqlDataSource(location: DatabaseLocation, opts: SqlDataSou
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
+      // deleted or overwritten personal data is zeroed in the file, not left in free space
+      db.pragma('secure_delete = ON');
     },
   } as DataSourceOptions);
 }

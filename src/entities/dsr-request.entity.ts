@@ -81,4 +81,15 @@ export class DsrRequestEntity {
   /** JSON array of the paths inside the zip. */
   @Column({ name: 'export_entries', type: 'text', nullable: true })
   exportEntries!: string | null;
+
+  /** RECTIFICATION: the corrections, [{system, field, value}] as JSON; personal data. */
+  @Column({ name: 'changes_json', type: 'text', nullable: true })
+  changesJson!: string | null;
+
+  /** RESTRICTION: 1 when the request lifts a restriction instead of imposing it. */
+  @Column({ name: 'lift_restriction', type: 'smallint', default: 0 })
+  liftRestriction!: number;
+
+  @Column({ name: 'rejected_by', type: 'varchar', length: 64, nullable: true })
+  rejectedBy!: string | null;
 }

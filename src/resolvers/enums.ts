@@ -21,3 +21,6 @@ export const TaskStatus = asEnum(['PENDING', 'RUNNING', 'SUCCEEDED', 'NOT_FOUND'
 registerEnumType(RequestType, { name: 'RequestType' });
 registerEnumType(RequestStatus, { name: 'RequestStatus' });
 registerEnumType(TaskStatus, { name: 'TaskStatus' });
+
+export const ErasureAction = asEnum(['DELETE', 'ANONYMIZE', 'RETAIN', 'MANUAL', 'SUPPRESS'] as const);
+registerEnumType(ErasureAction, { name: 'ErasureAction' });

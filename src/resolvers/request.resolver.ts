@@ -4,7 +4,9 @@ import type { GatewayContext } from '../context';
 import type { DsrTaskEntity } from '../entities/dsr-task.entity';
 import { encodeRequestCursor } from '../services/request.service';
 import { RequestStatus, RequestType, Role } from './enums';
-import { DownloadLink, DsrRequest, DsrRequestConnection, ExportFile, SubmitRequestInput, SystemTask } from './request.types';
+import { DownloadLink, DsrRequest, DsrRequestConnection, ErasurePlan, ErasureReport, ExportFile, SubmitRequestInput, SystemTask } from './request.types';
+import { SubjectInput } from './subject.types';
+import type { ActionState } from '../services/action.service';
 import { Identifier } from './subject.types';
 
 const ANY = [Role.VIEWER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR];
@@ -75,6 +77,39 @@ export class RequestResolver {
     return DsrRequest.from(await ctx.services.requests.retry(ctx.operator!, id));
   }
 
+  @Authorized(Role.APPROVER)
+  @Mutation(() => DsrRequest, { description: 'APPROVER, not the submitter' })
+  async approveRequest(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DsrRequest> {
+    return DsrRequest.from(await ctx.services.requests.approve(ctx.operator!, id));
+  }
+
+  @Authorized(Role.APPROVER)
+  @Mutation(() => DsrRequest, { description: 'APPROVER' })
+  async rejectRequest(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string, @Arg('reason') reason: string): Promise<DsrRequest> {
+    return DsrRequest.from(await ctx.services.requests.reject(ctx.operator!, id, reason));
+  }
+
+  @Authorized(Role.OPERATOR)
+  @Mutation(() => DsrRequest, { description: 'OPERATOR' })
+  async confirmManualStep(
+    @Ctx() ctx: GatewayContext,
+    @Arg('requestId', () => ID) requestId: string,
+    @Arg('system') system: string,
+    @Arg('evidence') evidence: string,
+  ): Promise<DsrRequest> {
+    return DsrRequest.from(await ctx.services.requests.confirmManualStep(ctx.operator!, requestId, system, evidence));
+  }
+
+  @Authorized(Role.OPERATOR)
+  @Query(() => ErasurePlan, { description: 'OPERATOR; dry run, changes nothing' })
+  async erasurePlan(@Ctx() ctx: GatewayContext, @Arg('input', () => SubjectInput) input: SubjectInput): Promise<ErasurePlan> {
+    const plan = await ctx.services.actions.plan(ctx.operator!, input);
+    return {
+      subject: plan.subject,
+      steps: plan.steps.map((s) => ({ ...s, retainedUntil: s.retainedUntil ?? null, legalBasis: s.legalBasis ?? null, note: s.note ?? null })),
+    };
+  }
+
   @Authorized(Role.OPERATOR)
   @Mutation(() => DownloadLink, { description: 'OPERATOR; audited' })
   createDownloadLink(@Ctx() ctx: GatewayContext, @Arg('requestId', () => ID) requestId: string): Promise<DownloadLink> {
@@ -83,9 +118,9 @@ export class RequestResolver {
 
   @FieldResolver(() => [Identifier], { description: 'after a finished erasure: kinds only, values replaced by "<erased>"' })
   async subject(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<Identifier[]> {
-    const ids = ctx.services.requests.subjectOf(r.row);
-    if (!ctx.operator!.roles.some((role) => role !== Role.VIEWER)) return ids.map((i) => ({ ...i, value: '<hidden>' }));
-    await subjectReads(ctx).load(r);
+    const ids = ctx.services.requests.subjectOf(r.row).map(({ kind, value, source, erased }) => ({ kind, source, value: erased ? '<erased>' : value }));
+    if (!ctx.operator!.roles.some((role) => role !== Role.VIEWER)) return ids.map((i) => ({ ...i, value: i.value === '<erased>' ? i.value : '<hidden>' }));
+    if (ids.some((i) => i.value !== '<erased>')) await subjectReads(ctx).load(r);
     return ids;
   }
 
@@ -93,6 +128,13 @@ export class RequestResolver {
   async tasks(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<SystemTask[]> {
     const tasks = await tasksLoader(ctx).load(r.id);
     return tasks.filter((t) => t.kind === 'system').map(toSystemTask);
+  }
+
+  @FieldResolver(() => ErasureReport, { nullable: true, description: 'ERASURE' })
+  async erasureReport(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<ErasureReport | null> {
+    if (r.type !== 'ERASURE') return null;
+    const tasks = await tasksLoader(ctx).load(r.id);
+    return { completedAt: r.completedAt, systems: tasks.filter((t) => t.kind === 'system').map(toSystemTask) };
   }
 
   @FieldResolver(() => Float, { description: '0..1' })
@@ -117,6 +159,8 @@ export class RequestResolver {
 }
 
 function toSystemTask(t: DsrTaskEntity): SystemTask {
+  const state = (t.resultJson ? JSON.parse(t.resultJson) : {}) as ActionState;
+  const o = state.outcome;
   return {
     system: t.system,
     status: t.status,
@@ -125,12 +169,12 @@ function toSystemTask(t: DsrTaskEntity): SystemTask {
     startedAt: t.startedAt ? new Date(t.startedAt) : null,
     finishedAt: t.finishedAt ? new Date(t.finishedAt) : null,
     recordsExported: t.recordsExported,
-    recordsDeleted: null,
-    recordsAnonymized: null,
-    recordsRetained: null,
-    retainedUntil: null,
-    legalBasis: null,
-    verifiedAt: null,
+    recordsDeleted: o?.recordsDeleted ?? null,
+    recordsAnonymized: o?.recordsAnonymized ?? null,
+    recordsRetained: o?.recordsRetained ?? null,
+    retainedUntil: o?.retainedUntil ? new Date(o.retainedUntil) : null,
+    legalBasis: o?.legalBasis ?? null,
+    verifiedAt: state.verifiedAt ? new Date(state.verifiedAt) : null,
     note: t.note,
   };
 }

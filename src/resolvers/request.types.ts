@@ -2,9 +2,9 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { DsrRequestEntity } from '../entities/dsr-request.entity';
 import type { RequestType as RequestTypeName } from '../services/request.service';
-import { RequestStatus, RequestType, TaskStatus } from './enums';
+import { ErasureAction, RequestStatus, RequestType, TaskStatus } from './enums';
 import { PageInfo } from './page-info.types';
-import { SubjectInput } from './subject.types';
+import { Identifier, SubjectInput } from './subject.types';
 
 @ObjectType()
 export class SystemTask {
@@ -93,6 +93,30 @@ export class SubmitRequestInput {
   @Field(() => String, { nullable: true, description: 'the same key returns the same request' }) idempotencyKey?: string | null;
   @Field(() => String, { nullable: true }) note?: string | null;
   @Field(() => [FieldChangeInput], { nullable: true, description: 'RECTIFICATION only' }) changes?: FieldChangeInput[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'RESTRICTION only: lift the restriction (Art. 18) instead of imposing it' }) liftRestriction?: boolean | null;
+}
+
+@ObjectType()
+export class ErasureReport {
+  @Field(() => DateTimeResolver, { nullable: true }) completedAt!: Date | null;
+  @Field(() => [SystemTask]) systems!: SystemTask[];
+}
+
+@ObjectType()
+export class ErasurePlanStep {
+  @Field() system!: string;
+  @Field() dataset!: string;
+  @Field(() => ErasureAction) action!: string;
+  @Field(() => Int) records!: number;
+  @Field(() => DateTimeResolver, { nullable: true }) retainedUntil!: Date | null;
+  @Field(() => String, { nullable: true }) legalBasis!: string | null;
+  @Field(() => String, { nullable: true }) note!: string | null;
+}
+
+@ObjectType()
+export class ErasurePlan {
+  @Field(() => [Identifier]) subject!: Identifier[];
+  @Field(() => [ErasurePlanStep]) steps!: ErasurePlanStep[];
 }
 
 @ObjectType()

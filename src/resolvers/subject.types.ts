@@ -99,6 +99,9 @@ export class Subject {
   @Field(() => [SystemData], { description: 'one entry per enabled system' })
   systems!: SystemData[];
 
+  @Field(() => DateTimeResolver, { nullable: true, description: 'this person was erased on this date (a tombstone matches one of the identifiers): data shown now has appeared again' })
+  erasedAt!: Date | null;
+
   /** The service's view, for the typed views of the built-in connectors. */
   view!: SubjectView;
 
@@ -108,6 +111,7 @@ export class Subject {
       found: view.found,
       restricted: view.restricted,
       systems: view.systems.map((s) => SystemData.from(s)),
+      erasedAt: view.erasedAt,
       view,
     });
   }

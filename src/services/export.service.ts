@@ -10,7 +10,7 @@ import { buildExportZip, type ExportSystemInput } from '../exports/package';
 import { type StagingResult, StagingWriter } from '../exports/staging';
 import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from '../jobs/worker';
 import type { AuditService } from './audit.service';
-import { IDENTIFIER_KINDS } from '../connectors/connector';
+import { keyFor } from './identity';
 import type { RequestService } from './request.service';
 import type { SubjectService } from './subject.service';
 import type { SystemLoaders } from './system-loaders';
@@ -41,10 +41,10 @@ export class ExportService {
     private readonly opts: ExportServiceOptions,
   ) {}
 
+  /** The steps of an export; the per-system step is `exportSystem`, dispatched with the other request types. */
   handlers(): Record<string, TaskHandler> {
     return {
       identify: (task) => this.identify(task),
-      system: (task, ctx) => this.collect(task, ctx),
       package: (task, ctx) => this.package(task, ctx),
       'expire-export': (task) => this.expire(task),
     };
@@ -77,8 +77,8 @@ export class ExportService {
     return { status: 'SUCCEEDED', note: unavailable.length ? `not reachable while identifying: ${unavailable.join(', ')}` : null };
   }
 
-  /** One system's records, streamed to its staging files. */
-  private async collect(task: DsrTaskEntity, ctx: TaskContext): Promise<TaskOutcome> {
+  /** One system's records, streamed to its staging files (the 'system' step of ACCESS and PORTABILITY). */
+  async exportSystem(task: DsrTaskEntity, ctx: TaskContext): Promise<TaskOutcome> {
     const r = await this.request(task);
     const connector = this.registry.get(task.system);
     if (!connector) throw new TaskError('this system is no longer configured', { retryable: false });
@@ -175,12 +175,3 @@ export class ExportService {
   }
 }
 
-/** The part of a request's identifiers a system can be searched by. */
-function keyFor(connector: Connector, identifiers: { kind: string; value: string }[]): SubjectKey {
-  const key: SubjectKey = {};
-  for (const id of identifiers) {
-    const kind = IDENTIFIER_KINDS.find((k) => k === id.kind);
-    if (kind && connector.accepts.includes(kind) && !(key[kind] ??= []).includes(id.value)) key[kind]!.push(id.value);
-  }
-  return key;
-}

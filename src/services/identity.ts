@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { badInput } from '../errors';
-import { IDENTIFIER_KINDS, type Identifier, type IdentifierKind, type SubjectKey } from '../connectors/connector';
+import { type Connector, IDENTIFIER_KINDS, type Identifier, type IdentifierKind, type SubjectKey } from '../connectors/connector';
 
 /** What a caller may name a subject by (the contract's SubjectInput). */
 export type SubjectInputLike = Partial<Record<IdentifierKind, string | null | undefined>>;
@@ -78,4 +78,14 @@ export function mergeIdentifiers(key: SubjectKey, found: Identifier[]): Identifi
     }
   }
   return added;
+}
+
+/** The part of a subject's identifiers a system can be searched by. */
+export function keyFor(connector: Pick<Connector, 'accepts'>, identifiers: { kind: string; value: string }[]): SubjectKey {
+  const key: SubjectKey = {};
+  for (const id of identifiers) {
+    const kind = IDENTIFIER_KINDS.find((k) => k === id.kind);
+    if (kind && connector.accepts.includes(kind) && !(key[kind] ??= []).includes(id.value)) key[kind]!.push(id.value);
+  }
+  return key;
 }

@@ -18,8 +18,10 @@ export const REQUEST_STATUSES = ['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_M
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'WAITING_FOR_OPERATOR', 'SKIPPED'] as const;
 
-/** The request types this gateway carries out (the others are refused with a clear error). */
-const SUPPORTED: readonly RequestType[] = ['ACCESS', 'PORTABILITY'];
+/** Request types answered with an export file; the others act on the systems. */
+export const EXPORT_TYPES: readonly string[] = ['ACCESS', 'PORTABILITY'];
+/** The last step of a request: packaging the export, or finalising an action. */
+const FINAL_STEPS = ['package', 'finalize'];
 const OPEN: readonly string[] = ['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_MANUAL_STEPS', 'PARTIALLY_COMPLETED'];
 const FINISHED_TASK = ['SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'SKIPPED'];
 /** Clock skew allowed for a receivedAt "now" sent by another machine. */
@@ -33,6 +35,8 @@ export interface SubmitInput {
   idempotencyKey?: string | null;
   note?: string | null;
   changes?: { system: string; field: string; value: string }[] | null;
+  /** RESTRICTION only: lift the restriction instead of imposing it. */
+  liftRestriction?: boolean | null;
 }
 
 export interface RequestFilter {
@@ -66,8 +70,9 @@ export class RequestService {
   ) {}
 
   async submit(op: Operator, input: SubmitInput): Promise<DsrRequestEntity> {
-    if (!SUPPORTED.includes(input.type)) throw badInput(`${input.type} requests are not carried out by this gateway yet; supported: ${SUPPORTED.join(', ')}`);
-    if (input.changes?.length && input.type !== 'RECTIFICATION') throw badInput('changes are only for RECTIFICATION requests');
+    if (!REQUEST_TYPES.includes(input.type)) throw badInput(`type must be one of ${REQUEST_TYPES.join(', ')}`);
+    const changes = this.validChanges(input);
+    if (input.liftRestriction && input.type !== 'RESTRICTION') throw badInput('liftRestriction is only for RESTRICTION requests');
     const key = normaliseSubject(input.subject);
     const verification = input.verification?.trim() ?? '';
     if (verification.length < 3 || verification.length > 500) throw badInput('verification must say how the identity was checked (3-500 characters)');
@@ -88,7 +93,11 @@ export class RequestService {
     const request = Object.assign(new DsrRequestEntity(), {
       id: randomUUID(),
       type: input.type,
-      status: 'IN_PROGRESS',
+      // erasure waits for a second person (four eyes)
+      status: input.type === 'ERASURE' ? 'AWAITING_APPROVAL' : 'IN_PROGRESS',
+      changesJson: changes ? JSON.stringify(changes) : null,
+      liftRestriction: input.liftRestriction ? 1 : 0,
+      rejectedBy: null,
       subjectJson: JSON.stringify(identifiersOf(key, 'input')),
       subjectRef,
       verification,
@@ -129,6 +138,26 @@ export class RequestService {
     return request;
   }
 
+  /** RECTIFICATION: 1-50 corrections, each for an enabled system that can be corrected. */
+  private validChanges(input: SubmitInput): { system: string; field: string; value: string }[] | null {
+    if (input.type !== 'RECTIFICATION') {
+      if (input.changes?.length) throw badInput('changes are only for RECTIFICATION requests');
+      return null;
+    }
+    const changes = input.changes ?? [];
+    if (changes.length < 1 || changes.length > 50) throw badInput('a RECTIFICATION request needs 1-50 changes');
+    return changes.map((c, i) => {
+      const connector = this.registry.get(c.system);
+      if (!connector) throw badInput(`changes[${i}].system is not an enabled system`);
+      if (!connector.rectify && !connector.manualInstructions?.('RECTIFICATION')) throw badInput(`changes[${i}]: ${c.system} cannot be corrected`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(c.field)) throw badInput(`changes[${i}].field must be a field name`);
+      if (typeof c.value !== 'string' || c.value.length > 1000 || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(c.value)) {
+        throw badInput(`changes[${i}].value must be text of at most 1000 characters`);
+      }
+      return { system: c.system, field: c.field, value: c.value };
+    });
+  }
+
   private sameRequest(existing: DsrRequestEntity, type: string, subjectRef: string): DsrRequestEntity {
     if (existing.type !== type || existing.subjectRef !== subjectRef) {
       throw new DsrError(ErrorCode.CONFLICT, 'idempotencyKey was already used for a different request');
@@ -136,14 +165,14 @@ export class RequestService {
     return existing;
   }
 
-  /** identify -> one task per enabled system -> package. */
+  /** identify (after approval, for an erasure) -> one task per enabled system -> package or finalize. */
   private plan(request: DsrRequestEntity): DsrTaskEntity[] {
     const task = (kind: string, system: string, state: 'ready' | 'blocked') =>
       DsrTaskEntity.create({ requestId: request.id, kind, system, state, runAfter: request.createdAt, maxAttempts: this.opts.maxAttempts });
     return [
-      task('identify', '-', 'ready'),
+      task('identify', '-', request.status === 'AWAITING_APPROVAL' ? 'blocked' : 'ready'),
       ...this.registry.connectors.map((c) => task('system', c.id, 'blocked')),
-      task('package', '-', 'blocked'),
+      task(EXPORT_TYPES.includes(request.type) ? 'package' : 'finalize', '-', 'blocked'),
     ];
   }
 
@@ -179,6 +208,54 @@ export class RequestService {
     }
     const rows = await q.orderBy('r.receivedAt', 'DESC').addOrderBy('r.id', 'DESC').take(filter.first + 1).getMany();
     return { rows: rows.slice(0, filter.first), totalCount, hasNextPage: rows.length > filter.first };
+  }
+
+  /** Four eyes: an APPROVER who did not submit the erasure starts it. */
+  async approve(op: Operator, id: string): Promise<DsrRequestEntity> {
+    const r = await this.change(id, async (m, req) => {
+      if (req.status !== 'AWAITING_APPROVAL') throw new DsrError(ErrorCode.CONFLICT, `The request is ${req.status}; only a request awaiting approval can be approved`);
+      if (req.submittedBy === op.name) throw new DsrError(ErrorCode.FOUR_EYES_REQUIRED, 'A second person must approve: the submitter cannot approve their own request');
+      req.status = 'IN_PROGRESS';
+      req.approvedBy = op.name;
+      await m.getRepository(DsrTaskEntity).update({ requestId: req.id, kind: 'identify' }, { state: 'ready', runAfter: nowIso() });
+      await this.audit.record({ actor: op.name, action: 'request.approved', requestId: req.id, subjectRef: req.subjectRef });
+    });
+    this.opts.wake();
+    return r;
+  }
+
+  async reject(op: Operator, id: string, reason: string): Promise<DsrRequestEntity> {
+    const why = requireReason(reason);
+    return this.change(id, async (m, req) => {
+      if (req.status !== 'AWAITING_APPROVAL') throw new DsrError(ErrorCode.CONFLICT, `The request is ${req.status}; only a request awaiting approval can be rejected`);
+      await m.getRepository(DsrTaskEntity).update({ requestId: req.id }, { state: 'done', status: 'SKIPPED', finishedAt: nowIso() });
+      req.status = 'REJECTED';
+      req.rejectedBy = op.name;
+      req.closedReason = why;
+      req.completedAt = nowIso();
+      await this.audit.record({ actor: op.name, action: 'request.rejected', requestId: req.id, subjectRef: req.subjectRef });
+    });
+  }
+
+  /**
+   * A person did what a system without an API needs: who and their evidence are recorded, and the
+   * system's step runs again to verify it (an erasure is checked by reading the system).
+   */
+  async confirmManualStep(op: Operator, requestId: string, system: string, evidence: string): Promise<DsrRequestEntity> {
+    const text = evidence?.trim() ?? '';
+    if (text.length < 3 || text.length > 2000) throw badInput('evidence must say what was done (3-2000 characters)');
+    const r = await this.change(requestId, async (m, req) => {
+      const tasks = m.getRepository(DsrTaskEntity);
+      const task = await tasks.findOneBy({ requestId: req.id, kind: 'system', system });
+      if (!task || task.status !== 'WAITING_FOR_OPERATOR') throw new DsrError(ErrorCode.CONFLICT, 'No manual step is waiting in this system for this request');
+      const state = task.resultJson ? (JSON.parse(task.resultJson) as Record<string, unknown>) : {};
+      const confirmed = { by: op.name, at: nowIso(), evidence: text };
+      await tasks.update({ id: task.id }, { state: 'ready', status: 'PENDING', attempts: 0, runAfter: nowIso(), resultJson: JSON.stringify({ ...state, confirmed }) });
+      if (req.status === 'AWAITING_MANUAL_STEPS') req.status = 'IN_PROGRESS';
+      await this.audit.record({ actor: op.name, action: 'request.manual_step_confirmed', requestId: req.id, subjectRef: req.subjectRef });
+    });
+    this.opts.wake();
+    return r;
   }
 
   /** Before anything ran: every task still waiting, none attempted. */
@@ -218,7 +295,7 @@ export class RequestService {
       for (const t of failed) {
         await tasks.update({ id: t.id }, { state: 'ready', status: 'PENDING', attempts: 0, runAfter: nowIso(), lastError: null, finishedAt: null, leaseOwner: null, leaseExpiresAt: null });
       }
-      await tasks.update({ requestId: req.id, kind: 'package' }, { state: 'blocked', status: 'PENDING', attempts: 0, finishedAt: null, lastError: null });
+      await tasks.update({ requestId: req.id, kind: In(FINAL_STEPS) }, { state: 'blocked', status: 'PENDING', attempts: 0, finishedAt: null, lastError: null });
       req.status = 'IN_PROGRESS';
       req.completedAt = null;
       await this.audit.record({ actor: op.name, action: 'request.retried', requestId: req.id, subjectRef: req.subjectRef });
@@ -246,42 +323,52 @@ export class RequestService {
    */
   async advance(requestId: string): Promise<void> {
     let woke = false;
-    await retryTransient(() => this.ds.transaction(async (m) => {
-      const tasks = m.getRepository(DsrTaskEntity);
-      const all = await tasks.findBy({ requestId });
-      const identify = all.find((t) => t.kind === 'identify');
-      const systems = all.filter((t) => t.kind === 'system');
-      const pkg = all.find((t) => t.kind === 'package');
-      if (identify?.state === 'done' && identify.status === 'FAILED') {
-        await this.finish(m, requestId, 'PARTIALLY_COMPLETED');
-        return;
-      }
-      if (identify?.state === 'done') {
-        const blocked = systems.filter((t) => t.state === 'blocked');
-        if (blocked.length) {
-          await tasks.update({ id: In(blocked.map((t) => t.id)) }, { state: 'ready', runAfter: nowIso() });
-          woke = true;
+    await retryTransient(() =>
+      this.ds.transaction(async (m) => {
+        const tasks = m.getRepository(DsrTaskEntity);
+        const all = await tasks.findBy({ requestId });
+        const identify = all.find((t) => t.kind === 'identify');
+        const systems = all.filter((t) => t.kind === 'system');
+        const final = all.find((t) => FINAL_STEPS.includes(t.kind));
+        if (identify?.state === 'done' && identify.status === 'FAILED') {
+          await this.finish(m, requestId, 'PARTIALLY_COMPLETED');
+          return;
         }
-      }
-      const systemsDone = systems.every((t) => t.state === 'done' && FINISHED_TASK.includes(t.status));
-      if (systemsDone && pkg?.state === 'blocked') {
-        await tasks.update({ id: pkg.id }, { state: 'ready', runAfter: nowIso() });
-        woke = true;
-      }
-      if (pkg?.state === 'done') {
-        const failed = systems.some((t) => t.status === 'FAILED') || pkg.status === 'FAILED';
-        await this.finish(m, requestId, failed ? 'PARTIALLY_COMPLETED' : 'COMPLETED');
-      }
-    }));
+        if (identify?.state === 'done') {
+          const waiting = systems.filter((t) => t.state === 'blocked' && t.status === 'PENDING');
+          if (waiting.length) {
+            await tasks.update({ id: In(waiting.map((t) => t.id)) }, { state: 'ready', runAfter: nowIso() });
+            woke = true;
+          }
+        }
+        const manual = systems.filter((t) => t.status === 'WAITING_FOR_OPERATOR');
+        const systemsDone = systems.every((t) => t.state === 'done' && FINISHED_TASK.includes(t.status));
+        const failed = systems.some((t) => t.status === 'FAILED');
+        if (systemsDone && final?.state === 'blocked') {
+          // an erasure with a failed system is not finalised: its identifiers are needed to retry
+          if (final.kind === 'finalize' && failed) await this.finish(m, requestId, 'PARTIALLY_COMPLETED');
+          else {
+            await tasks.update({ id: final.id }, { state: 'ready', runAfter: nowIso() });
+            woke = true;
+          }
+        } else if (manual.length && systems.every((t) => t.status === 'WAITING_FOR_OPERATOR' || (t.state === 'done' && FINISHED_TASK.includes(t.status)))) {
+          await m.getRepository(DsrRequestEntity).update({ id: requestId, status: 'IN_PROGRESS' }, { status: 'AWAITING_MANUAL_STEPS' });
+        }
+        if (final?.state === 'done') {
+          await this.finish(m, requestId, failed || final.status === 'FAILED' ? 'PARTIALLY_COMPLETED' : 'COMPLETED');
+        }
+      }),
+    );
     if (woke) this.opts.wake();
   }
 
   private async finish(m: EntityManager, requestId: string, status: RequestStatus): Promise<void> {
-    await m.getRepository(DsrRequestEntity).update({ id: requestId, status: In(['IN_PROGRESS']) }, { status, completedAt: nowIso() });
+    await m.getRepository(DsrRequestEntity).update({ id: requestId, status: In(['IN_PROGRESS', 'AWAITING_MANUAL_STEPS']) }, { status, completedAt: nowIso() });
   }
 
-  subjectOf(r: DsrRequestEntity): Identifier[] {
-    return JSON.parse(r.subjectJson) as Identifier[];
+  /** The request's identifiers; after an erasure their values are HMACs, flagged `erased`. */
+  subjectOf(r: DsrRequestEntity): (Identifier & { erased?: boolean })[] {
+    return JSON.parse(r.subjectJson) as (Identifier & { erased?: boolean })[];
   }
 }
 

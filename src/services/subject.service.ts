@@ -6,6 +6,7 @@ import type { AuditService } from './audit.service';
 import { canonicalKey, identifiersOf, mergeIdentifiers, normaliseSubject, type SubjectInputLike } from './identity';
 import type { KeyedHash } from './keyed-hash';
 import type { SystemLoaders, SystemResult } from './system-loaders';
+import type { TombstoneService } from './tombstone.service';
 
 /** Everything the connected systems hold about one subject, fetched live. */
 export interface SubjectView {
@@ -13,6 +14,8 @@ export interface SubjectView {
   found: boolean;
   restricted: boolean;
   systems: SystemResult[];
+  /** When an erasure of a person known by one of these identifiers completed (a tombstone). */
+  erasedAt: Date | null;
 }
 
 /** Rounds of identity enrichment after the first lookup: bounded, whatever the systems reveal. */
@@ -24,6 +27,7 @@ export class SubjectService {
     private readonly audit: AuditService,
     private readonly keyed: KeyedHash,
     private readonly maxSubjectsPerCall: number,
+    private readonly tombstones: TombstoneService,
   ) {}
 
   /** The HMAC by which the audit trail names a subject. */
@@ -48,7 +52,8 @@ export class SubjectService {
     });
     const audited = this.audit.recordMany(keys.map((k) => ({ actor: operator.name, action: 'subject.viewed', subjectRef: this.subjectRef(k) })));
     const [, views] = await Promise.all([audited, Promise.all(keys.map((k) => this.lookup(loaders, k)))]);
-    return views;
+    const erased = await this.tombstones.erasedAt(views.map((v) => v.identifiers));
+    return views.map((v, i) => ({ ...v, erasedAt: erased[i]! }));
   }
 
   /** The enriched view of one subject for a request's own steps (the caller audits the read). */
@@ -98,6 +103,7 @@ export class SubjectService {
       found: systems.some((s) => s.status === 'OK'),
       restricted: systems.some((s) => s.snapshot?.restricted === true),
       systems,
+      erasedAt: null,
     };
   }
 

@@ -367,6 +367,7 @@ describe('hogia descriptor and typed views', () => {
     const [snapshot] = await collect(connector(), [{ email: [normaliseEmail(ANNA.email)], customerNumber: [SOFIA.ids.customerNumber!] }]);
     const subject = Subject.from({
       identifiers: [],
+      erasedAt: null,
       found: true,
       restricted: false,
       systems: [{ system: 'hogia', status: 'OK', error: null, fetchedAt: new Date(), snapshot: snapshot! }],

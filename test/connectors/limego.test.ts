@@ -332,7 +332,7 @@ describe('limego connector: settings, descriptor and typed view', () => {
       employer: { id: org.id, name: org.name, city: org.city, organizationNumber: org.organizationNumber }, customFields: record.customFields,
     };
     const subject = Subject.from({
-      identifiers: [], found: true, restricted: false,
+      identifiers: [], found: true, restricted: false, erasedAt: null,
       systems: [{ system: 'limego', status: 'OK', error: null, fetchedAt: new Date(), snapshot: { found: true, restricted: false, datasets: [{ name: 'persons', records: [row] }] } }],
     });
     expect(new LimeGoSubjectResolver().crmPersons(subject)).toEqual([

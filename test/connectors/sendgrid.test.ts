@@ -206,7 +206,7 @@ describe('SendGrid connector: discover', () => {
 
 describe('SendGrid connector: typed views', () => {
   const subjectOf = (snapshot: SystemSnapshot) =>
-    Subject.from({ identifiers: [], found: snapshot.found, restricted: false, systems: [{ system: 'sendgrid', status: 'OK', error: null, fetchedAt: new Date(), snapshot }] });
+    Subject.from({ identifiers: [], found: snapshot.found, restricted: false, erasedAt: null, systems: [{ system: 'sendgrid', status: 'OK', error: null, fetchedAt: new Date(), snapshot }] });
   const contextFor = (c: SendGridConnector): GatewayContext => {
     const scoped = new Map<string, unknown>();
     return {

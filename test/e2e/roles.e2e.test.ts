@@ -26,6 +26,14 @@ const MATRIX: Record<string, { query: string; allowed: Who[]; /** what an allowe
   'Mutation.cancelRequest': { query: `mutation { cancelRequest(id: "${NO_SUCH_REQUEST}", reason: "asked by phone") { id } }`, allowed: ['OPERATOR'], notFound: true },
   'Mutation.extendDeadline': { query: `mutation { extendDeadline(id: "${NO_SUCH_REQUEST}", reason: "complex request") { id } }`, allowed: ['APPROVER'], notFound: true },
   'Mutation.retryRequest': { query: `mutation { retryRequest(id: "${NO_SUCH_REQUEST}") { id } }`, allowed: ['OPERATOR'], notFound: true },
+  'Mutation.approveRequest': { query: `mutation { approveRequest(id: "${NO_SUCH_REQUEST}") { id } }`, allowed: ['APPROVER'], notFound: true },
+  'Mutation.rejectRequest': { query: `mutation { rejectRequest(id: "${NO_SUCH_REQUEST}", reason: "not verified") { id } }`, allowed: ['APPROVER'], notFound: true },
+  'Mutation.confirmManualStep': {
+    query: `mutation { confirmManualStep(requestId: "${NO_SUCH_REQUEST}", system: "limego", evidence: "deleted by hand") { id } }`,
+    allowed: ['OPERATOR'],
+    notFound: true,
+  },
+  'Query.erasurePlan': { query: '{ erasurePlan(input: {appUserId: "1"}) { steps { system dataset action records } } }', allowed: ['OPERATOR'] },
   'Mutation.createDownloadLink': { query: `mutation { createDownloadLink(requestId: "${NO_SUCH_REQUEST}") { url } }`, allowed: ['OPERATOR'], notFound: true },
 };
 

@@ -1,0 +1,189 @@
+import type { DataSource } from 'typeorm';
+import type { Operator } from '../auth/operators';
+import type { ActionOutcome, Connector, ErasurePlanStep, FieldChange, Identifier, SubjectKey } from '../connectors/connector';
+import { isHttpClientError } from '../connectors/http';
+import type { ConnectorRegistry } from '../connectors/registry';
+import { DsrRequestEntity } from '../entities/dsr-request.entity';
+import type { DsrTaskEntity } from '../entities/dsr-task.entity';
+import { isPublicCode } from '../errors';
+import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from '../jobs/worker';
+import type { AuditService } from './audit.service';
+import type { ExportService } from './export.service';
+import { keyFor, normaliseSubject, type SubjectInputLike } from './identity';
+import { EXPORT_TYPES, type RequestService } from './request.service';
+import type { SubjectService } from './subject.service';
+import type { SystemLoaders } from './system-loaders';
+import type { TombstoneService } from './tombstone.service';
+
+const ACTOR = 'gateway';
+type ActionType = 'ERASURE' | 'RESTRICTION' | 'OBJECTION' | 'RECTIFICATION';
+
+/** What a system step keeps with its task (shown as the SystemTask's fields and in the erasure report). */
+export interface ActionState {
+  outcome?: Omit<ActionOutcome, 'retainedUntil'> & { retainedUntil?: string };
+  verifiedAt?: string;
+  confirmed?: { by: string; at: string; evidence: string };
+}
+
+export interface PlannedStep extends ErasurePlanStep {
+  system: string;
+}
+
+/**
+ * Erasure, restriction, objection and rectification, one system at a time: each system's step
+ * acts through its connector (or waits for a person where there is no API), and an erasure is
+ * verified by reading the system again by every known identifier: whatever is left that no
+ * RETAIN (or SUPPRESS) rule covers fails the step.
+ */
+export class ActionService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly registry: ConnectorRegistry,
+    private readonly subjects: SubjectService,
+    private readonly requests: RequestService,
+    private readonly audit: AuditService,
+    private readonly tombstones: TombstoneService,
+    private readonly opts: { identifyLoaders: () => SystemLoaders; deadlineMs: (id: string) => number },
+  ) {}
+
+  /** Every task kind the workers run: the export steps, the per-system step of every type, finalize. */
+  handlers(exports: ExportService): Record<string, TaskHandler> {
+    return {
+      ...exports.handlers(),
+      system: async (task, ctx) => {
+        const r = await this.request(task);
+        return EXPORT_TYPES.includes(r.type) ? exports.exportSystem(task, ctx) : this.act(task, r, ctx);
+      },
+      finalize: (task) => this.finalize(task),
+    };
+  }
+
+  private async request(task: DsrTaskEntity): Promise<DsrRequestEntity> {
+    const r = await this.requests.get(task.requestId);
+    if (!r) throw new TaskError('the request no longer exists', { retryable: false });
+    return r;
+  }
+
+  private async act(task: DsrTaskEntity, r: DsrRequestEntity, ctx: TaskContext): Promise<TaskOutcome> {
+    const connector = this.registry.get(task.system);
+    if (!connector) throw new TaskError('this system is no longer configured', { retryable: false });
+    const type = r.type as ActionType;
+    const key = keyFor(connector, this.requests.subjectOf(r));
+    const state = (task.resultJson ? JSON.parse(task.resultJson) : {}) as ActionState;
+    if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', note: 'no identifier this system can be searched by' };
+    await this.audit.record({ actor: ACTOR, action: `request.${type.toLowerCase()}_step`, requestId: r.id, subjectRef: r.subjectRef });
+    try {
+      if (state.confirmed) return await this.afterManualStep(connector, type, key, state, ctx.signal);
+      switch (type) {
+        case 'ERASURE':
+          return await this.erase(connector, key, ctx.signal);
+        case 'RESTRICTION':
+          return connector.restrict ? done(await connector.restrict(key, r.liftRestriction !== 1, ctx.signal)) : manual(connector, type);
+        case 'OBJECTION':
+          return connector.suppressMarketing ? done(await connector.suppressMarketing(key, ctx.signal)) : manual(connector, type);
+        case 'RECTIFICATION': {
+          const changes = (JSON.parse(r.changesJson ?? '[]') as (FieldChange & { system: string })[]).filter((c) => c.system === connector.id);
+          if (changes.length === 0) return { status: 'SKIPPED', note: 'no correction for this system' };
+          const fields = changes.map(({ field, value }) => ({ field, value }));
+          return connector.rectify ? done(await connector.rectify(key, fields, ctx.signal)) : manual(connector, type);
+        }
+        default:
+          throw new TaskError(`${String(type)} has no per-system step`, { retryable: false });
+      }
+    } catch (e) {
+      if (e instanceof TaskError || ctx.signal.aborted) throw e;
+      throw safeFailure(connector, e);
+    }
+  }
+
+  private async erase(connector: Connector, key: SubjectKey, signal: AbortSignal): Promise<TaskOutcome> {
+    if (!connector.erase) return manual(connector, 'ERASURE');
+    const plan = connector.planErasure ? await connector.planErasure(key, signal) : [];
+    const outcome = await connector.erase(key, signal);
+    if (outcome.status === 'WAITING_FOR_OPERATOR') return done(outcome);
+    const left = await this.leftOver(connector, key, plan, signal);
+    if (left) throw new TaskError(`verification failed: ${connector.system.name} still holds ${left}`, { retryable: true });
+    return done(outcome, new Date().toISOString());
+  }
+
+  /** A person says they acted; an erasure is believed only when the system no longer shows the subject. */
+  private async afterManualStep(connector: Connector, type: ActionType, key: SubjectKey, state: ActionState, signal: AbortSignal): Promise<TaskOutcome> {
+    const by = `confirmed by ${state.confirmed!.by}`;
+    if (type !== 'ERASURE') return { status: 'SUCCEEDED', note: by, result: { ...state, outcome: { status: 'SUCCEEDED', note: by } } };
+    const left = await this.leftOver(connector, key, [], signal);
+    if (left) {
+      throw new TaskError(`verification failed: ${connector.system.name} still holds ${left} after the confirmed manual step`, { retryable: false });
+    }
+    const verifiedAt = new Date().toISOString();
+    return { status: 'SUCCEEDED', note: by, result: { ...state, outcome: { status: 'SUCCEEDED', note: by }, verifiedAt } };
+  }
+
+  /** What the system still holds that no RETAIN or SUPPRESS step covers, as "<dataset> (n)"; undefined when nothing. */
+  private async leftOver(connector: Connector, key: SubjectKey, plan: ErasurePlanStep[], signal: AbortSignal): Promise<string | undefined> {
+    const kept = new Set(plan.filter((s) => s.action === 'RETAIN' || s.action === 'SUPPRESS').map((s) => s.dataset));
+    const [snapshot] = await connector.collect([key], signal);
+    const left = snapshot!.datasets.filter((d) => d.records.length > 0 && !kept.has(d.name));
+    return left.length ? left.map((d) => `${d.name} (${d.records.length})`).join(', ') : undefined;
+  }
+
+  /** The last step: an erasure leaves only HMACs of the identifiers, and tombstones. */
+  private async finalize(task: DsrTaskEntity): Promise<TaskOutcome> {
+    const r = await this.request(task);
+    if (r.type === 'ERASURE') {
+      const identifiers = this.requests.subjectOf(r).filter((i) => !i.erased);
+      const at = new Date().toISOString();
+      if (identifiers.length) {
+        await this.tombstones.record(r.id, identifiers, at);
+        const hashed = identifiers.map((i) => ({ kind: i.kind, value: this.tombstones.hashOf(i), source: i.source, erased: true }));
+        await this.ds.getRepository(DsrRequestEntity).update({ id: r.id }, { subjectJson: JSON.stringify(hashed), note: null });
+      }
+      // the embedded store: erased text leaves the write-ahead log too
+      if (this.ds.options.type === 'better-sqlite3') await this.ds.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    }
+    await this.audit.record({ actor: ACTOR, action: `request.${r.type.toLowerCase()}_completed`, requestId: r.id, subjectRef: r.subjectRef });
+    return { status: 'SUCCEEDED' };
+  }
+
+  /** Dry run of an erasure: per system and dataset, what would happen. Changes nothing; audited. */
+  async plan(op: Operator, input: SubjectInputLike): Promise<{ subject: Identifier[]; steps: PlannedStep[] }> {
+    const given = normaliseSubject(input);
+    await this.audit.record({ actor: op.name, action: 'subject.erasure_planned', subjectRef: this.subjects.subjectRef(given) });
+    const view = await this.subjects.identify(this.opts.identifyLoaders(), given);
+    const steps = await Promise.all(
+      this.registry.connectors.map(async (c): Promise<PlannedStep[]> => {
+        const key = keyFor(c, view.identifiers);
+        if (Object.keys(key).length === 0) return [];
+        const signal = AbortSignal.timeout(this.opts.deadlineMs(c.id));
+        try {
+          if (c.planErasure) return (await c.planErasure(key, signal)).map((s) => ({ system: c.id, ...s }));
+          const [snapshot] = await c.collect([key], signal);
+          const records = snapshot!.datasets.reduce((n, d) => n + d.records.length, 0);
+          return records ? [{ system: c.id, dataset: '*', action: 'MANUAL', records, note: c.manualInstructions?.('ERASURE') }] : [];
+        } catch (e) {
+          return [{ system: c.id, dataset: '*', action: 'MANUAL', records: 0, note: `the plan could not be read: ${safeFailure(c, e).message}` }];
+        }
+      }),
+    );
+    return { subject: view.identifiers, steps: steps.flat() };
+  }
+}
+
+function done(outcome: ActionOutcome, verifiedAt?: string): TaskOutcome {
+  const stored = { ...outcome, retainedUntil: outcome.retainedUntil?.toISOString() };
+  return { status: outcome.status, note: outcome.note ?? null, result: { outcome: stored, ...(verifiedAt ? { verifiedAt } : {}) } satisfies ActionState };
+}
+
+/** A system without an API for this: a person must act (WAITING_FOR_OPERATOR), or there is nothing to do. */
+function manual(connector: Connector, type: ActionType): TaskOutcome {
+  const instructions = connector.manualInstructions?.(type);
+  if (!instructions) return { status: 'SKIPPED', note: `${connector.system.name} cannot do this by API and names no manual step` };
+  return { status: 'WAITING_FOR_OPERATOR', note: instructions, result: { outcome: { status: 'WAITING_FOR_OPERATOR', note: instructions } } };
+}
+
+/** Upstream trouble becomes a retryable failure with a message safe to show. */
+function safeFailure(connector: Connector, e: unknown): TaskError {
+  if (isHttpClientError(e)) return new TaskError(e.message, { retryable: true });
+  const code = (e as { extensions?: { code?: unknown } })?.extensions?.code;
+  if (isPublicCode(code)) return new TaskError((e as Error).message, { retryable: false });
+  return new TaskError(`${connector.system.name} could not be changed`, { retryable: true });
+}
