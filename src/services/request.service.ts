@@ -293,7 +293,8 @@ export class RequestService {
       const tasks = m.getRepository(DsrTaskEntity);
       const failed = await tasks.findBy({ requestId: req.id, kind: 'system', status: 'FAILED' });
       for (const t of failed) {
-        await tasks.update({ id: t.id }, { state: 'ready', status: 'PENDING', attempts: 0, runAfter: nowIso(), lastError: null, finishedAt: null, leaseOwner: null, leaseExpiresAt: null });
+        // from scratch: a manual step waits for a new confirmation
+        await tasks.update({ id: t.id }, { state: 'ready', status: 'PENDING', attempts: 0, runAfter: nowIso(), lastError: null, finishedAt: null, leaseOwner: null, leaseExpiresAt: null, resultJson: null });
       }
       await tasks.update({ requestId: req.id, kind: In(FINAL_STEPS) }, { state: 'blocked', status: 'PENDING', attempts: 0, finishedAt: null, lastError: null });
       req.status = 'IN_PROGRESS';

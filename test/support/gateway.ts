@@ -18,8 +18,9 @@ export const TOKENS = {
   APPROVER: 'approver-token-0123456789abcd',
   AUDITOR: 'auditor-token-0123456789abcde',
   OPERATOR2: 'operator2-token-0123456789abc',
+  OPERATOR_APPROVER: 'op-approver-token-0123456789',
 } as const;
-export const OPERATORS = `vera:VIEWER:${TOKENS.VIEWER},olivia:OPERATOR:${TOKENS.OPERATOR},anders:APPROVER:${TOKENS.APPROVER},astrid:AUDITOR:${TOKENS.AUDITOR},otto:OPERATOR:${TOKENS.OPERATOR2}`;
+export const OPERATORS = `vera:VIEWER:${TOKENS.VIEWER},olivia:OPERATOR:${TOKENS.OPERATOR},anders:APPROVER:${TOKENS.APPROVER},astrid:AUDITOR:${TOKENS.AUDITOR},otto:OPERATOR:${TOKENS.OPERATOR2},pia:OPERATOR+APPROVER:${TOKENS.OPERATOR_APPROVER}`;
 export const HMAC_KEY = 'test-hmac-key-0123456789abcdef0123456789';
 
 export interface GqlResult<T = any> {
