@@ -46,8 +46,11 @@ export class ActionService {
     private readonly opts: { identifyLoaders: () => SystemLoaders; deadlineMs: (id: string) => number },
   ) {}
 
+  private exports?: ExportService;
+
   /** Every task kind the workers run: the export steps, the per-system step of every type, finalize. */
   handlers(exports: ExportService): Record<string, TaskHandler> {
+    this.exports = exports;
     return {
       ...exports.handlers(),
       system: async (task, ctx) => {
@@ -126,22 +129,41 @@ export class ActionService {
     return left.length ? left.map((d) => `${d.name} (${d.records.length})`).join(', ') : undefined;
   }
 
-  /** The last step: an erasure leaves only HMACs of the identifiers, and tombstones. */
+  /**
+   * The last step: an erasure leaves only HMACs of the identifiers and tombstones, here and in the
+   * gateway's earlier requests about the same person (whose export files are deleted too).
+   */
   private async finalize(task: DsrTaskEntity): Promise<TaskOutcome> {
     const r = await this.request(task);
     if (r.type === 'ERASURE') {
       const identifiers = this.requests.subjectOf(r).filter((i) => !i.erased);
-      const at = new Date().toISOString();
       if (identifiers.length) {
-        await this.tombstones.record(r.id, identifiers, at);
-        const hashed = identifiers.map((i) => ({ kind: i.kind, value: this.tombstones.hashOf(i), source: i.source, erased: true }));
-        await this.ds.getRepository(DsrRequestEntity).update({ id: r.id }, { subjectJson: JSON.stringify(hashed), note: null });
+        await this.tombstones.record(r.id, identifiers, new Date().toISOString());
+        const named = new Set(identifiers.map((i) => `${i.kind}:${i.value}`));
+        await this.forEachRequest(async (other) => {
+          const ids = this.requests.subjectOf(other);
+          if (other.id !== r.id && !ids.some((i) => !i.erased && named.has(`${i.kind}:${i.value}`))) return;
+          const hashed = ids.map((i) => (i.erased || (other.id !== r.id && !named.has(`${i.kind}:${i.value}`)) ? i : { kind: i.kind, value: this.tombstones.hashOf(i), source: i.source, erased: true }));
+          await this.ds.getRepository(DsrRequestEntity).update({ id: other.id }, { subjectJson: JSON.stringify(hashed), note: null, changesJson: null });
+          if (other.id !== r.id && other.exportFile) await this.exports?.removeExport(other.id);
+        });
       }
       // the embedded store: erased text leaves the write-ahead log too
       if (this.ds.options.type === 'better-sqlite3') await this.ds.query('PRAGMA wal_checkpoint(TRUNCATE)');
     }
     await this.audit.record({ actor: ACTOR, action: `request.${r.type.toLowerCase()}_completed`, requestId: r.id, subjectRef: r.subjectRef });
     return { status: 'SUCCEEDED' };
+  }
+
+  /** Every stored request, a page at a time. */
+  private async forEachRequest(visit: (r: DsrRequestEntity) => Promise<void>): Promise<void> {
+    let after = '';
+    for (;;) {
+      const page = await this.ds.getRepository(DsrRequestEntity).createQueryBuilder('r').where('r.id > :after', { after }).orderBy('r.id', 'ASC').take(500).getMany();
+      for (const row of page) await visit(row);
+      if (page.length < 500) return;
+      after = page.at(-1)!.id;
+    }
   }
 
   /** Dry run of an erasure: per system and dataset, what would happen. Changes nothing; audited. */

@@ -167,11 +167,15 @@ export class ExportService {
 
   /** The export file and the staged records are deleted when the export expires. */
   private async expire(task: DsrTaskEntity): Promise<TaskOutcome> {
-    const r = await this.request(task);
-    await rm(this.exportFile(r.id), { force: true });
-    await rm(this.stagingDir(r.id), { recursive: true, force: true });
-    await this.ds.getRepository(DsrRequestEntity).update({ id: r.id }, { exportFile: null });
+    await this.removeExport((await this.request(task)).id);
     return { status: 'SUCCEEDED' };
+  }
+
+  /** Deletes a request's export file and staged records (at expiry, or when the person is erased). */
+  async removeExport(requestId: string): Promise<void> {
+    await rm(this.exportFile(requestId), { force: true });
+    await rm(this.stagingDir(requestId), { recursive: true, force: true });
+    await this.ds.getRepository(DsrRequestEntity).update({ id: requestId }, { exportFile: null });
   }
 }
 
