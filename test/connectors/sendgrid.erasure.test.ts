@@ -300,6 +300,18 @@ describe('SendGrid erasure', () => {
 });
 
 describe('SendGrid erasure jobs', () => {
+  it('shares one erasure job between erasures that run at the same time', async () => {
+    const fresh = build(sim);
+    const people = recipients.filter((e) => !Object.values(LISTED).includes(e) && e !== CONTACT_PERSON.email && e !== RECTIFIED.email).slice(0, 12);
+    const before = (await eraseJobs()).length;
+    const outcomes = await Promise.all(people.map((email) => fresh.erase({ email: [email] }, new AbortController().signal)));
+    expect(outcomes.every((o) => o.status === 'RETAINED' || o.status === 'SUCCEEDED')).toBe(true);
+    const after = await eraseJobs();
+    expect(after.length - before).toBe(1);
+    expect(fresh.eraseJobs.jobsSent).toBe(1);
+    expect(JSON.stringify(after.slice(before))).toContain(people[11]!);
+  });
+
   it('batches addresses within 5,000 a job and 256 KB of payload', () => {
     const short = Array.from({ length: 12_001 }, (_, i) => `user${i}@example.com`);
     expect(eraseJobBatches(short).map((b) => b.length)).toEqual([5000, 5000, 2001]);

@@ -23,7 +23,7 @@ export {
   type HttpClientErrorCode,
 } from './errors';
 export { ClientCredentialsTokenProvider, type ClientCredentialsOptions } from './oauth2';
-export { deadlineOf, markDeadline, withDeadline } from './deadline';
+export { deadlineOf, markDeadline, untilAborted, withDeadline } from './deadline';
 export { parseRateLimitReset, parseRetryAfter, requestedWaitMs } from './rate-limit';
 export { redactSegment, redactUrl } from './redact';
 export { createHttpClient, httpSettingsSchema, parseSettings, secretSetting, type HttpSettings } from './settings';

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { EraseJobBatcher } from './sendgrid.erasejobs';
 import type { ConnectorSettings } from '../../config';
 import { normalisePhone } from '../../services/identity';
 import { badInput } from '../../errors';
@@ -30,7 +31,6 @@ import {
   isContactEmail,
   LISTS,
   MESSAGES_LIMIT,
-  startEraseJobs,
   suppressionsOf,
   upsertContacts,
 } from './sendgrid.client';
@@ -65,6 +65,8 @@ export interface SendGridConnectorOptions {
 export class SendGridConnector implements Connector {
   readonly accepts = ['email'] as const;
   private readonly messagesLimit: number;
+  /** Erasures running at once share recipient erasure jobs. */
+  readonly eraseJobs: EraseJobBatcher;
 
   constructor(
     readonly id: string,
@@ -73,6 +75,7 @@ export class SendGridConnector implements Connector {
     options: SendGridConnectorOptions = {},
   ) {
     this.messagesLimit = options.messagesLimit ?? MESSAGES_LIMIT;
+    this.eraseJobs = new EraseJobBatcher(http);
   }
 
   async collect(subjects: SubjectKey[], caller: AbortSignal): Promise<SystemSnapshot[]> {
@@ -150,7 +153,7 @@ export class SendGridConnector implements Connector {
     const entries = known.flatMap((h) => LISTS.filter((list) => h.lists[list] > 0).map((list) => ({ list, email: h.email })));
     await Promise.all(entries.map((e) => deleteFromList(this.http, e.list, e.email, signal)));
     const deletedEntries = known.reduce((n, h) => n + listEntries(h), 0);
-    await startEraseJobs(this.http, known.map((h) => h.email), signal);
+    await this.eraseJobs.submit(known.map((h) => h.email), signal);
 
     const messages = messagesOf(known);
     const groups = known.reduce((n, h) => n + h.groupUnsubscribes, 0);
