@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { benchAppBatching } from './app-batching';
+import { benchErasure } from './erasure';
 import { benchExport } from './export';
 import { benchFanOut } from './fan-out';
 
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   await benchAppBatching({ quick, database: 'mysql' });
   await benchFanOut({ quick });
   await benchExport({ quick });
+  await benchErasure({ quick });
 }
 
 main().catch((e: unknown) => {

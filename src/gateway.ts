@@ -57,7 +57,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
   const deadlineMs = (id: string) => config.connectors[id]?.deadlineMs ?? config.connectorDeadlineMs;
   const tombstones = new TombstoneService(store, keyed);
   const subjects = new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall, tombstones);
-  const requests = new RequestService(store, registry, audit, keyed, { maxAttempts: config.taskMaxAttempts, wake: () => wakeWorkers() });
+  const requests = new RequestService(store, registry, audit, keyed, { maxAttempts: config.taskMaxAttempts, wake: () => wakeWorkers() }, tombstones);
   const identifyLoaders = () => new SystemLoaders((c) => deadlineMs(c.id), logger, { identifyOnly: true });
   const exports = new ExportService(store, registry, subjects, requests, audit, {
     dataDir: config.dataDir,

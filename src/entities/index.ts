@@ -3,7 +3,8 @@ import { AuditEventEntity } from './audit-event.entity';
 import { DownloadLinkEntity } from './download-link.entity';
 import { DsrRequestEntity } from './dsr-request.entity';
 import { DsrTaskEntity } from './dsr-task.entity';
+import { RequestIdentifierEntity } from './request-identifier.entity';
 import { TombstoneEntity } from './tombstone.entity';
 
-export { AuditChainHeadEntity, AuditEventEntity, DownloadLinkEntity, DsrRequestEntity, DsrTaskEntity, TombstoneEntity };
-export const ENTITIES = [AuditEventEntity, AuditChainHeadEntity, DsrRequestEntity, DsrTaskEntity, DownloadLinkEntity, TombstoneEntity];
+export { AuditChainHeadEntity, AuditEventEntity, DownloadLinkEntity, DsrRequestEntity, DsrTaskEntity, RequestIdentifierEntity, TombstoneEntity };
+export const ENTITIES = [AuditEventEntity, AuditChainHeadEntity, DsrRequestEntity, DsrTaskEntity, DownloadLinkEntity, TombstoneEntity, RequestIdentifierEntity];

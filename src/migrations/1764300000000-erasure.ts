@@ -20,9 +20,20 @@ export class Erasure1764300000000 implements MigrationInterface {
       }),
     );
     await q.createIndex('subject_tombstones', new TableIndex({ name: 'ix_subject_tombstones_request', columnNames: ['request_id'] }));
+    await q.createTable(
+      new Table({
+        name: 'request_identifiers',
+        columns: [
+          { name: 'identifier_hash', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'request_id', type: 'varchar', length: '36', isPrimary: true },
+        ],
+      }),
+    );
+    await q.createIndex('request_identifiers', new TableIndex({ name: 'ix_request_identifiers_request', columnNames: ['request_id'] }));
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('request_identifiers');
     await q.dropTable('subject_tombstones');
     await q.dropColumn('dsr_requests', 'rejected_by');
     await q.dropColumn('dsr_requests', 'lift_restriction');

@@ -140,30 +140,22 @@ export class ActionService {
       if (identifiers.length) {
         await this.tombstones.record(r.id, identifiers, new Date().toISOString());
         const named = new Set(identifiers.map((i) => `${i.kind}:${i.value}`));
-        await this.forEachRequest(async (other) => {
-          const ids = this.requests.subjectOf(other);
-          if (other.id !== r.id && !ids.some((i) => !i.erased && named.has(`${i.kind}:${i.value}`))) return;
-          const hashed = ids.map((i) => (i.erased || (other.id !== r.id && !named.has(`${i.kind}:${i.value}`)) ? i : { kind: i.kind, value: this.tombstones.hashOf(i), source: i.source, erased: true }));
-          await this.ds.getRepository(DsrRequestEntity).update({ id: other.id }, { subjectJson: JSON.stringify(hashed), note: null, changesJson: null });
-          if (other.id !== r.id && other.exportFile) await this.exports?.removeExport(other.id);
-        });
+        const naming = await this.tombstones.requestsNaming(identifiers);
+        for (const id of new Set([r.id, ...naming])) {
+          const other = id === r.id ? r : await this.requests.get(id);
+          if (!other) continue;
+          const hashed = this.requests
+            .subjectOf(other)
+            .map((i) => (i.erased || !named.has(`${i.kind}:${i.value}`) ? i : { kind: i.kind, value: this.tombstones.hashOf(i), source: i.source, erased: true }));
+          await this.ds.getRepository(DsrRequestEntity).update({ id }, { subjectJson: JSON.stringify(hashed), note: null, changesJson: null });
+          if (id !== r.id && other.exportFile) await this.exports?.removeExport(id);
+        }
       }
       // the embedded store: erased text leaves the write-ahead log too
       if (this.ds.options.type === 'better-sqlite3') await this.ds.query('PRAGMA wal_checkpoint(TRUNCATE)');
     }
     await this.audit.record({ actor: ACTOR, action: `request.${r.type.toLowerCase()}_completed`, requestId: r.id, subjectRef: r.subjectRef });
     return { status: 'SUCCEEDED' };
-  }
-
-  /** Every stored request, a page at a time. */
-  private async forEachRequest(visit: (r: DsrRequestEntity) => Promise<void>): Promise<void> {
-    let after = '';
-    for (;;) {
-      const page = await this.ds.getRepository(DsrRequestEntity).createQueryBuilder('r').where('r.id > :after', { after }).orderBy('r.id', 'ASC').take(500).getMany();
-      for (const row of page) await visit(row);
-      if (page.length < 500) return;
-      after = page.at(-1)!.id;
-    }
   }
 
   /** Dry run of an erasure: per system and dataset, what would happen. Changes nothing; audited. */

@@ -72,7 +72,7 @@ export class ExportService {
     for (const id of given) (key[id.kind] ??= []).push(id.value);
     await this.audit.record({ actor: ACTOR, action: 'request.subject_identified', requestId: r.id, subjectRef: r.subjectRef });
     const view = await this.subjects.identify(this.opts.identifyLoaders(), key);
-    await this.ds.getRepository(DsrRequestEntity).update({ id: r.id }, { subjectJson: JSON.stringify(view.identifiers) });
+    await this.requests.setIdentifiers(r.id, view.identifiers);
     const unavailable = view.systems.filter((s) => s.status === 'ERROR' || s.status === 'TIMEOUT').map((s) => s.system);
     return { status: 'SUCCEEDED', note: unavailable.length ? `not reachable while identifying: ${unavailable.join(', ')}` : null };
   }

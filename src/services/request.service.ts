@@ -11,6 +11,7 @@ import type { AuditService } from './audit.service';
 import { dueDate } from './deadline';
 import { canonicalKey, identifiersOf, normaliseSubject, type SubjectInputLike } from './identity';
 import type { KeyedHash } from './keyed-hash';
+import type { TombstoneService } from './tombstone.service';
 
 export const REQUEST_TYPES = ['ACCESS', 'PORTABILITY', 'ERASURE', 'RECTIFICATION', 'RESTRICTION', 'OBJECTION'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
@@ -67,6 +68,7 @@ export class RequestService {
     private readonly audit: AuditService,
     private readonly keyed: KeyedHash,
     private readonly opts: { maxAttempts: number; wake: () => void },
+    private readonly tombstones: TombstoneService,
   ) {}
 
   async submit(op: Operator, input: SubmitInput): Promise<DsrRequestEntity> {
@@ -123,6 +125,7 @@ export class RequestService {
         this.ds.transaction(async (m) => {
           await m.getRepository(DsrRequestEntity).insert(request);
           await m.getRepository(DsrTaskEntity).insert(this.plan(request));
+          await this.tombstones.index(request.id, identifiersOf(key, 'input'), m);
         }),
       );
     } catch (e) {
@@ -365,6 +368,14 @@ export class RequestService {
 
   private async finish(m: EntityManager, requestId: string, status: RequestStatus): Promise<void> {
     await m.getRepository(DsrRequestEntity).update({ id: requestId, status: In(['IN_PROGRESS', 'AWAITING_MANUAL_STEPS']) }, { status, completedAt: nowIso() });
+  }
+
+  /** Stores the identifiers found for the request (given and discovered), indexed by HMAC. */
+  async setIdentifiers(requestId: string, identifiers: Identifier[]): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(DsrRequestEntity).update({ id: requestId }, { subjectJson: JSON.stringify(identifiers) });
+      await this.tombstones.index(requestId, identifiers, m);
+    });
   }
 
   /** The request's identifiers; after an erasure their values are HMACs, flagged `erased`. */

@@ -1,5 +1,6 @@
 import { type DataSource, In } from 'typeorm';
 import type { Identifier } from '../connectors/connector';
+import { RequestIdentifierEntity } from '../entities/request-identifier.entity';
 import { TombstoneEntity } from '../entities/tombstone.entity';
 import type { KeyedHash } from './keyed-hash';
 
@@ -12,6 +13,24 @@ export class TombstoneService {
 
   hashOf(id: Pick<Identifier, 'kind' | 'value'>): string {
     return this.keyed.hex(`tombstone:${id.kind}:${id.value}`);
+  }
+
+  /** Remembers (by HMAC) which identifiers a request named. */
+  async index(requestId: string, identifiers: Pick<Identifier, 'kind' | 'value'>[], manager = this.ds.manager): Promise<void> {
+    const repo = manager.getRepository(RequestIdentifierEntity);
+    const hashes = [...new Set(identifiers.map((i) => this.hashOf(i)))];
+    if (hashes.length === 0) return;
+    const known = new Set((await repo.findBy({ requestId, identifierHash: In(hashes) })).map((r) => r.identifierHash));
+    const fresh = hashes.filter((h) => !known.has(h)).map((identifierHash) => ({ identifierHash, requestId }));
+    if (fresh.length) await repo.insert(fresh);
+  }
+
+  /** The requests that named any of these identifiers. */
+  async requestsNaming(identifiers: Pick<Identifier, 'kind' | 'value'>[]): Promise<string[]> {
+    const hashes = [...new Set(identifiers.map((i) => this.hashOf(i)))];
+    if (hashes.length === 0) return [];
+    const rows = await this.ds.getRepository(RequestIdentifierEntity).findBy({ identifierHash: In(hashes) });
+    return [...new Set(rows.map((r) => r.requestId))];
   }
 
   async record(requestId: string, identifiers: Pick<Identifier, 'kind' | 'value'>[], erasedAt: string): Promise<void> {

@@ -18,7 +18,7 @@ export class EraseJobBatcher {
 
   constructor(
     private readonly http: HttpClient,
-    private readonly lingerMs = 100,
+    private readonly lingerMs = 1000,
   ) {}
 
   /** Resolves when a job holding these addresses was accepted. */
