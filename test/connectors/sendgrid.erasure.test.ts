@@ -332,7 +332,7 @@ describe('SendGrid erasure jobs', () => {
     const dataDir = dirs.make();
     const limited = await startSendGridSimulator({ dataDir, world, erasejobRateLimit: { limit: 2, windowMs: 2000 } });
     try {
-      const c = build(limited);
+      const c = build(limited, { eraseJobLingerMs: 0 });
       const subjects = [ERIK_X, MARIA, KARIN];
       const started = Date.now();
       const outcomes = [];

@@ -54,6 +54,8 @@ import { isEuHost, parseSendGridSettings } from './sendgrid.settings';
 export interface SendGridConnectorOptions {
   /** Messages asked for per email activity query: SendGrid's maximum unless a test wants less. */
   messagesLimit?: number;
+  /** See the `eraseJobLingerMs` setting. */
+  eraseJobLingerMs?: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export class SendGridConnector implements Connector {
     options: SendGridConnectorOptions = {},
   ) {
     this.messagesLimit = options.messagesLimit ?? MESSAGES_LIMIT;
-    this.eraseJobs = new EraseJobBatcher(http);
+    this.eraseJobs = new EraseJobBatcher(http, options.eraseJobLingerMs);
   }
 
   async collect(subjects: SubjectKey[], caller: AbortSignal): Promise<SystemSnapshot[]> {
@@ -324,6 +326,6 @@ export const sendgridConnectorFactory: ConnectorFactory = {
     const headers: Record<string, string> = { authorization: `Bearer ${s.apiKey}` };
     if (s.onBehalfOf) headers['on-behalf-of'] = s.onBehalfOf;
     const http = createHttpClient(id, s, env, { headers });
-    return new SendGridConnector(id, http, sendgridDescriptor(isEuHost(s.baseUrl) ? 'EU' : 'US'));
+    return new SendGridConnector(id, http, sendgridDescriptor(isEuHost(s.baseUrl) ? 'EU' : 'US'), { eraseJobLingerMs: s.eraseJobLingerMs });
   },
 };

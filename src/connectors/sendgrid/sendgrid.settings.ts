@@ -16,6 +16,8 @@ export const sendgridSettingsSchema = httpSettingsSchema.extend({
     .max(256, 'at most 256 characters')
     .regex(/^[^\p{Cc}]+$/u, 'control characters are not allowed')
     .optional(),
+  /** How long an erasure waits for others to share its recipient erasure job (SendGrid allows 100 a minute). */
+  eraseJobLingerMs: z.number().int().min(0).max(60_000).default(1000),
 });
 
 export type SendGridSettings = z.infer<typeof sendgridSettingsSchema> & { apiKey: string };
