@@ -10,6 +10,7 @@ import { createSqlDataSource, parseDatabaseUrl } from '../src/db/sql-datasource'
 import { startDemoSystems } from '../src/demo';
 import { createGateway } from '../src/gateway';
 import { createLogger } from '../src/logger';
+import { DEFAULT_RATE_LIMIT } from '../simulators/common/simulator';
 import { ms, ratio, table } from './lib';
 
 const OPERATOR = 'bench-operator-token-0123456789';
@@ -57,8 +58,17 @@ export async function benchErasure(opts: { quick: boolean }): Promise<void> {
     config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
     const gateway = await createGateway({ config, logger: createLogger('warn'), operators: config.operators!, hmacKey: config.hmacKey! });
     const endpoint = `${await gateway.listen()}/graphql`;
+    // count the calls the gateway makes to SendGrid, at the one place they all go through
+    const sendgridHost = new URL(systems.simulators!.credentials().sendgrid.baseUrl).host;
+    let sendgridCalls = 0;
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      const target = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (new URL(target).host === sendgridHost) sendgridCalls += 1;
+      return realFetch(input, init);
+    };
     const gql = async (token: string, query: string, variables?: Record<string, unknown>) => {
-      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+      const res = await realFetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
       const body = (await res.json()) as { data?: any; errors?: unknown };
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
@@ -74,6 +84,7 @@ export async function benchErasure(opts: { quick: boolean }): Promise<void> {
         const r = await gql(OPERATOR, 'mutation($e: String!) { submitRequest(input: {type: ERASURE, subject: {email: $e}, verification: "bench"}) { id } }', { e: email });
         ids.push(r.submitRequest.id);
       }
+      sendgridCalls = 0;
       const started = performance.now();
       for (const id of ids) await gql(APPROVER, 'mutation($id: ID!) { approveRequest(id: $id) { status } }', { id });
       let finished = 0;
@@ -88,17 +99,24 @@ export async function benchErasure(opts: { quick: boolean }): Promise<void> {
       const jobs = (gateway.services.registry.get('sendgrid') as SendGridConnector).eraseJobs.jobsSent;
       const fewest = Math.ceil(emails.length / ADDRESSES_PER_JOB);
       const unbatchedMinutes = Math.max(0, (emails.length - ERASEJOBS_PER_MINUTE) / ERASEJOBS_PER_MINUTE);
-      console.log(`\nerasure: ${emails.length} people erased at once (MySQL, 32 workers, SendGrid erasure jobs limited to ${ERASEJOBS_PER_MINUTE}/min)`);
+      // the least time SendGrid's limits allow for the calls made: a window's worth at once, then a window each
+      const limit = DEFAULT_RATE_LIMIT;
+      const boundMs = Math.max(
+        Math.floor(Math.max(0, sendgridCalls - 1) / limit.limit) * limit.windowMs,
+        Math.floor(Math.max(0, jobs - 1) / ERASEJOBS_PER_MINUTE) * 60_000,
+      );
+      console.log(`\nerasure: ${emails.length} people erased at once (MySQL, 32 workers; SendGrid simulator limits: ${limit.limit} calls per ${limit.windowMs / 1000} s, ${ERASEJOBS_PER_MINUTE} erasure jobs a minute)`);
       console.log(
         table([
           ['measure', 'value', 'baseline', 'ratio'],
           ['requests COMPLETED', `${done} of ${emails.length}`, '', ''],
-          ['time from approval to the last one finished', ms(totalMs), '', `${(emails.length / (totalMs / 1000)).toFixed(1)} erasures/s`],
-          ['recipient erasure jobs sent', String(jobs), `${fewest} (fewest the limits allow)`, ratio(jobs, fewest)],
-          ['time the job limit alone would add unbatched', `${unbatchedMinutes.toFixed(1)} min`, '', ''],
+          ['time from approval to the last one finished', ms(totalMs), `${ms(boundMs)} (least the limits allow for the ${sendgridCalls} SendGrid calls)`, boundMs ? `${ratio(totalMs, boundMs)} (goal <= 1.5x)` : 'no limit reached'],
+          ['throughput', `${(emails.length / (totalMs / 1000)).toFixed(1)} erasures/s`, `${(sendgridCalls / emails.length).toFixed(1)} SendGrid calls per erasure`, ''],
+          ['recipient erasure jobs sent', String(jobs), `${fewest} (fewest the limits allow)`, `unbatched: ${emails.length} jobs, +${unbatchedMinutes.toFixed(1)} min of the job limit alone`],
         ]),
       );
-    } finally {
+        } finally {
+      globalThis.fetch = realFetch;
       await gateway.close();
       await systems.simulators?.close();
     }

@@ -74,7 +74,21 @@ export class ActionService {
     const key = keyFor(connector, this.requests.subjectOf(r));
     const state = (task.resultJson ? JSON.parse(task.resultJson) : {}) as ActionState;
     if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', note: 'no identifier this system can be searched by' };
-    await this.audit.record({ actor: ACTOR, action: `request.${type.toLowerCase()}_step`, requestId: r.id, subjectRef: r.subjectRef });
+    const outcome = await this.step(connector, r, type, key, state, ctx);
+    // the outcome of every system's step, and the fields a correction changed (never their values)
+    const entries = [{ actor: ACTOR, action: `request.${type.toLowerCase()}.${connector.id}.${outcome.status.toLowerCase()}`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef }];
+    if (type === 'RECTIFICATION' && outcome.status === 'SUCCEEDED') {
+      for (const c of this.changesFor(r, connector.id)) entries.push({ actor: ACTOR, action: `request.rectified.${c.field}`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef });
+    }
+    await this.audit.recordMany(entries);
+    return outcome;
+  }
+
+  private changesFor(r: DsrRequestEntity, system: string): FieldChange[] {
+    return (JSON.parse(r.changesJson ?? '[]') as (FieldChange & { system: string })[]).filter((c) => c.system === system).map(({ field, value }) => ({ field, value }));
+  }
+
+  private async step(connector: Connector, r: DsrRequestEntity, type: ActionType, key: SubjectKey, state: ActionState, ctx: TaskContext): Promise<TaskOutcome> {
     try {
       if (state.confirmed) return await this.afterManualStep(connector, type, key, state, ctx.signal);
       switch (type) {
@@ -85,10 +99,9 @@ export class ActionService {
         case 'OBJECTION':
           return connector.suppressMarketing ? done(await connector.suppressMarketing(key, ctx.signal)) : manual(connector, type);
         case 'RECTIFICATION': {
-          const changes = (JSON.parse(r.changesJson ?? '[]') as (FieldChange & { system: string })[]).filter((c) => c.system === connector.id);
+          const changes = this.changesFor(r, connector.id);
           if (changes.length === 0) return { status: 'SKIPPED', note: 'no correction for this system' };
-          const fields = changes.map(({ field, value }) => ({ field, value }));
-          return connector.rectify ? done(await connector.rectify(key, fields, ctx.signal)) : manual(connector, type);
+          return connector.rectify ? done(await connector.rectify(key, changes, ctx.signal)) : manual(connector, type);
         }
         default:
           throw new TaskError(`${String(type)} has no per-system step`, { retryable: false });

@@ -186,5 +186,8 @@ describe('erasure, restriction, objection and rectification', () => {
     expect((await view({ email: jons.email })).appUser.firstName).toBe('Jöns-Olof');
     const dump = JSON.stringify(await gw.gateway.store.query('SELECT * FROM audit_events'));
     expect(dump).not.toContain('Jöns-Olof');
+    const events = await gw.gql(TOKENS.AUDITOR, 'query($id: ID) { auditEvents(requestId: $id) { edges { node { action } } } }', { id: r.id });
+    const actions = events.data.auditEvents.edges.map((e: any) => e.node.action);
+    expect(actions).toEqual(expect.arrayContaining(['request.submitted', 'request.rectification.app.succeeded', 'request.rectified.first_name', 'request.rectification.limego.skipped']));
   });
 });
