@@ -1,21 +1,14 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { seedAppDatabase } from '../../simulators/app-db/seed';
 import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
 import { sha256, unzip } from '../exports/support';
 import { addViewEvents } from '../../simulators/app-db/bulk';
 import { createTestDatabase, tempDir, type TestDatabase } from '../support/databases';
+import { gqlAt, startChildGateway } from '../support/child-gateway';
 import { HMAC_KEY, OPERATORS, TOKENS } from '../support/gateway';
 
-const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
 const EXTRA_EVENTS = 300_000;
-
-interface Child {
-  proc: ChildProcessWithoutNullStreams;
-  url: Promise<string>;
-  exited: Promise<number | null>;
-}
 
 /** A killed gateway process loses nothing: the next one takes the export over and finishes it. */
 describe('a gateway killed in the middle of an export', () => {
@@ -23,46 +16,22 @@ describe('a gateway killed in the middle of an export', () => {
   let store: TestDatabase;
   let app: TestDatabase;
 
-  const start = (): Child => {
-    const proc = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        DSR_DATA_DIR: tmp.dir,
-        DSR_PORT: '0',
-        DSR_DATABASE_URL: store.url,
-        DSR_APP_DATABASE_URL: app.url,
-        DSR_OPERATORS: OPERATORS,
-        DSR_HMAC_KEY: HMAC_KEY,
-        DSR_SIMULATORS: 'off',
-        DSR_LEASE_MS: '1500',
-        DSR_LOG_LEVEL: 'warn',
-      },
-      stdio: 'pipe',
+  const start = () =>
+    startChildGateway({
+      DSR_DATA_DIR: tmp.dir,
+      DSR_PORT: '0',
+      DSR_DATABASE_URL: store.url,
+      DSR_APP_DATABASE_URL: app.url,
+      DSR_OPERATORS: OPERATORS,
+      DSR_HMAC_KEY: HMAC_KEY,
+      DSR_SIMULATORS: 'off',
+      DSR_LEASE_MS: '1500',
+      DSR_LOG_LEVEL: 'warn',
     });
-    let out = '';
-    const url = new Promise<string>((resolve, reject) => {
-      proc.stdout.on('data', (d) => {
-        out += d;
-        const m = /^GraphQL: (\S+)$/m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      proc.on('exit', () => reject(new Error('the gateway exited before it was ready')));
-    });
-    url.catch(() => undefined);
-    return { proc, url, exited: new Promise((r) => proc.on('exit', (code) => r(code))) };
-  };
-  const gql = async (url: string, query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.OPERATOR}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return ((await res.json()) as { data: any }).data;
-  };
+  const gql = (url: string, query: string, variables?: Record<string, unknown>) => gqlAt(url, TOKENS.OPERATOR, query, variables);
   const REQUEST = 'query($id: ID!) { request(id: $id) { status progress tasks { system status attempts recordsExported } export { sha256 } } }';
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error('run `npm run build` first (npm test does it)');
     store = await createTestDatabase('crash_store', tmp.dir);
     app = await createTestDatabase('crash_app', tmp.dir);
     const ds = createSqlDataSource(parseDatabaseUrl(app.url));

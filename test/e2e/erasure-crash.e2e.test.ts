@@ -1,10 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, tempDir, type TestDatabase } from '../support/databases';
+import { gqlAt, startChildGateway } from '../support/child-gateway';
 import { HMAC_KEY, OPERATORS, TOKENS } from '../support/gateway';
 
-const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
 const TASKS = 'query($id: ID!) { request(id: $id) { status tasks { system status attempts recordsDeleted } } }';
 
 /** A gateway killed between two systems of an erasure: the next process completes it, each system erased once. */
@@ -12,43 +11,23 @@ describe('an erasure interrupted by SIGKILL', () => {
   const tmp = tempDir('erasure-crash');
   let store: TestDatabase;
 
-  const start = (): { proc: ChildProcessWithoutNullStreams; url: Promise<string>; exited: Promise<unknown> } => {
-    const proc = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        DSR_DATA_DIR: tmp.dir,
-        DSR_PORT: '0',
-        DSR_DATABASE_URL: store.url,
-        DSR_OPERATORS: OPERATORS,
-        DSR_HMAC_KEY: HMAC_KEY,
-        DSR_DEMO_USERS: '200',
-        DSR_DEMO_EVENTS: '2000',
-        DSR_LEASE_MS: '1500',
-        DSR_WORKER_CONCURRENCY: '1',
-        DSR_LOG_LEVEL: 'warn',
-      },
-      stdio: 'pipe',
+  const start = () =>
+    startChildGateway({
+      DSR_DATA_DIR: tmp.dir,
+      DSR_PORT: '0',
+      DSR_DATABASE_URL: store.url,
+      DSR_OPERATORS: OPERATORS,
+      DSR_HMAC_KEY: HMAC_KEY,
+      DSR_DEMO_USERS: '200',
+      DSR_DEMO_EVENTS: '2000',
+      DSR_LEASE_MS: '1500',
+      DSR_WORKER_CONCURRENCY: '1',
+      DSR_LOG_LEVEL: 'warn',
     });
-    let out = '';
-    const url = new Promise<string>((resolve, reject) => {
-      proc.stdout.on('data', (d) => {
-        out += d;
-        const m = /^GraphQL: (\S+)$/m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      proc.on('exit', () => reject(new Error('the gateway exited before it was ready')));
-    });
-    url.catch(() => undefined);
-    return { proc, url, exited: new Promise((r) => proc.on('exit', r)) };
-  };
-  const gql = async (url: string, token: string, query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    return ((await res.json()) as { data: any }).data;
-  };
+  const gql = gqlAt;
   const simulator = (id: string) => (JSON.parse(readFileSync(path.join(tmp.dir, 'demo-credentials.json'), 'utf8')) as Record<string, { baseUrl: string }>)[id]!.baseUrl;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error('run `npm run build` first (npm test does it)');
     store = await createTestDatabase('erasure_crash', tmp.dir);
   });
   afterAll(async () => {
