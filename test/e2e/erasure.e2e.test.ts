@@ -130,6 +130,28 @@ describe('erasure, restriction, objection and rectification', () => {
     expect(task(second, 'limego').status).toBe('NOT_FOUND');
   });
 
+  it("keeps a private customer's invoices and customer record, with the date they may go, and nothing else", async () => {
+    const karin = sample('private-karin');
+    const r = await submit({ type: 'ERASURE', subject: { customerNumber: karin.ids.customerNumber! } });
+    await approve(r.id);
+    await until(r.id, ['AWAITING_MANUAL_STEPS']);
+    await fetch(`${sim('limego')}/__sim/persons/${karin.ids.crmPersonId}`, { method: 'DELETE' });
+    await gw.gql(TOKENS.OPERATOR, 'mutation($id: ID!) { confirmManualStep(requestId: $id, system: "limego", evidence: "deleted by the CRM administrator") { status } }', { id: r.id });
+    const done = await until(r.id, ['COMPLETED']);
+    const hogia = task(done, 'hogia');
+    expect(hogia).toMatchObject({ status: 'RETAINED', legalBasis: 'bokföringslagen 7 kap. 2 §' });
+    // her newest invoice is of 2026: kept through the seventh year after that fiscal year
+    expect(hogia.retainedUntil).toBe('2033-12-31T23:59:59.999Z');
+    const after = (await gw.gql(TOKENS.OPERATOR, 'query($n: String!) { subject(input: {customerNumber: $n}) { erasedAt systems { system status datasets { name totalCount records } } invoiceContacts { channels { type } } } }', { n: karin.ids.customerNumber })).data.subject;
+    expect(after.erasedAt).toBeTruthy();
+    const h = system(after, 'hogia');
+    expect(h.status).toBe('OK');
+    expect(h.datasets.find((d: any) => d.name === 'invoices').totalCount).toBeGreaterThan(0);
+    expect(JSON.stringify(h)).not.toContain(karin.email);
+    for (const id of ['sendgrid', 'limego']) expect(system(after, id).status).not.toBe('ERROR');
+    expect(JSON.stringify(after)).not.toContain(karin.email);
+  });
+
   it('a failure in SendGrid leaves the erasure PARTIALLY_COMPLETED; retryRequest completes it', async () => {
     const maria = sample('app-7');
     await fetch(`${sim('sendgrid')}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pathPattern: '^/v3/', status: 503 }) });
