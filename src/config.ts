@@ -112,6 +112,8 @@ const envSchema = z.object({
   DSR_SIM_SENDGRID_PORT: intIn('DSR_SIM_SENDGRID_PORT', 0, 65535, 0),
   DSR_SIM_LIMEGO_PORT: intIn('DSR_SIM_LIMEGO_PORT', 0, 65535, 0),
   DSR_SIM_HOGIA_PORT: intIn('DSR_SIM_HOGIA_PORT', 0, 65535, 0),
+  DSR_METRICS_TOKEN: z.string().optional(),
+  DSR_METRICS_TOKEN_FILE: z.string().optional(),
   DSR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'DSR_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
 });
 
@@ -145,6 +147,8 @@ export interface Config {
    */
   simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number } };
   logLevel: string;
+  /** Bearer token GET /metrics requires; undefined: /metrics is open (bind to an internal network). */
+  metricsToken?: string;
 }
 
 function readKey(env: z.infer<typeof envSchema>, isProd: boolean): Buffer | undefined {
@@ -162,6 +166,18 @@ function readKey(env: z.infer<typeof envSchema>, isProd: boolean): Buffer | unde
   }
   if (raw.length < 32) throw new ConfigError('DSR_HMAC_KEY must be at least 32 characters');
   return Buffer.from(raw, 'utf8');
+}
+
+/** A secret given inline or in a file (NAME_FILE); never echoed in an error. */
+function readSecret(name: string, inline: string | undefined, file: string | undefined): string | undefined {
+  if (inline) return inline;
+  if (!file) return undefined;
+  try {
+    const value = readFileSync(file, 'utf8').trim();
+    return value || undefined;
+  } catch {
+    throw new ConfigError(`${name}_FILE: the file cannot be read`);
+  }
 }
 
 function readConnectorFile(file: string | undefined): z.infer<typeof fileSchema> {
@@ -237,5 +253,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ports: { sendgrid: env.DSR_SIM_SENDGRID_PORT, limego: env.DSR_SIM_LIMEGO_PORT, hogia: env.DSR_SIM_HOGIA_PORT },
     },
     logLevel: env.DSR_LOG_LEVEL,
+    metricsToken: readSecret('DSR_METRICS_TOKEN', env.DSR_METRICS_TOKEN, env.DSR_METRICS_TOKEN_FILE),
   };
 }

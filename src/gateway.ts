@@ -21,6 +21,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SubjectService } from './services/subject.service';
 import { TombstoneService } from './services/tombstone.service';
+import { connectorObserver, GatewayMetrics, instrumentConnector } from './metrics';
 
 export interface GatewayOptions {
   config: Config;
@@ -33,6 +34,7 @@ export interface Gateway {
   readonly services: Services;
   readonly store: DataSource;
   readonly httpServer: Server;
+  readonly metrics: GatewayMetrics;
   /** Starts listening; resolves to the base URL (http://host:port). */
   listen(): Promise<string>;
   /** Stops accepting, lets requests in flight finish, closes connectors and the store. */
@@ -42,7 +44,9 @@ export interface Gateway {
 /** Wires config -> store -> connectors -> GraphQL server. */
 export async function createGateway({ config, logger, operators, hmacKey }: GatewayOptions): Promise<Gateway> {
   const store = await openStore(config.store);
-  const registry = ConnectorRegistry.fromConfig(config, logger);
+  const metrics = new GatewayMetrics(store);
+  const registry = ConnectorRegistry.fromConfig(config, logger, connectorObserver(metrics));
+  for (const c of registry.connectors) instrumentConnector(c, metrics);
   try {
     await registry.init();
   } catch (e) {
@@ -85,12 +89,16 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     // one worker loop on SQLite (one writer); several on MySQL, where leases keep them apart
     concurrency: config.store.kind === 'sqlite' ? 1 : config.workers.concurrency,
     logger,
-    onSettled: (task) => requests.advance(task.requestId),
+    onSettled: (task) => {
+      metrics.tasksRun.inc({ kind: task.kind, status: task.status });
+      return requests.advance(task.requestId);
+    },
   });
+  queue.on('takeover', () => metrics.leaseTakeovers.inc());
   wakeWorkers = () => worker.wake();
   const schema = await buildGatewaySchema(registry.typedViewFactories());
   const httpServer = createHttpServer();
-  const { app, apollo } = await createServer({ schema, services, store, httpServer, production: config.env === 'production' });
+  const { app, apollo } = await createServer({ schema, services, store, httpServer, production: config.env === 'production', metrics, metricsToken: config.metricsToken });
   httpServer.on('request', app);
 
   let closed = false;
@@ -98,6 +106,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     services,
     store,
     httpServer,
+    metrics,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

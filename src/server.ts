@@ -8,6 +8,8 @@ import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createContext, type GatewayContext, type Services } from './context';
 import { ErrorCode, isPublicCode } from './errors';
+import { type GatewayMetrics, graphqlMetrics, httpMetrics } from './metrics';
+import { OperatorDirectory } from './auth/operators';
 
 /** Apollo's own codes for a request that is not valid GraphQL or has wrong variables. */
 const INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -18,6 +20,9 @@ export interface ServerOptions {
   store: DataSource;
   httpServer: Server;
   production: boolean;
+  metrics: GatewayMetrics;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 /**
@@ -43,7 +48,7 @@ export function maskError(services: Services) {
 }
 
 export async function createServer(opts: ServerOptions): Promise<{ app: Express; apollo: ApolloServer<GatewayContext> }> {
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer })];
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer }), graphqlMetrics(opts.metrics)];
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
     plugins,
@@ -56,6 +61,20 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics(opts.metrics));
+  const scraper = opts.metricsToken === undefined ? undefined : new OperatorDirectory([{ name: 'metrics', roles: [], token: opts.metricsToken }]);
+  app.get('/metrics', async (req, res) => {
+    if (scraper && !scraper.authenticate(req.headers.authorization)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'unauthenticated' });
+      return;
+    }
+    try {
+      const { contentType, body } = await opts.metrics.render();
+      res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).send(body);
+    } catch {
+      res.status(503).json({ error: 'metrics unavailable' });
+    }
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -91,3 +110,4 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
   );
   return { app, apollo };
 }
+

@@ -65,6 +65,16 @@ describe('configuration', () => {
     expect(errorOf({ DSR_HMAC_KEY: 'tiny-secret' })).not.toContain('tiny-secret');
   });
 
+  it('reads the metrics scrape token inline or from a file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dsr-config-'));
+    const file = path.join(dir, 'metrics-token');
+    writeFileSync(file, 'scrape-token-from-file\n');
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ DSR_METRICS_TOKEN: 'inline-token' }).metricsToken).toBe('inline-token');
+    expect(loadConfig({ DSR_METRICS_TOKEN_FILE: file }).metricsToken).toBe('scrape-token-from-file');
+    expect(errorOf({ DSR_METRICS_TOKEN_FILE: path.join(dir, 'missing') })).toBe('DSR_METRICS_TOKEN_FILE: the file cannot be read');
+  });
+
   it('validates the connector file', () => {
     expect(errorOf({ DSR_CONFIG_FILE: file('bad.json', '{nope') })).toMatch(/^DSR_CONFIG_FILE: not valid JSON/);
     expect(errorOf({ DSR_CONFIG_FILE: file('deadline.json', JSON.stringify({ connectors: { app: { deadlineMs: 'soon' } } })) })).toMatch(
