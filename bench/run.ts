@@ -3,6 +3,7 @@ import { benchAppBatching } from './app-batching';
 import { benchErasure } from './erasure';
 import { benchExport } from './export';
 import { benchFanOut } from './fan-out';
+import { benchLoad } from './load';
 
 /** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
 async function main(): Promise<void> {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   await benchFanOut({ quick });
   await benchExport({ quick });
   await benchErasure({ quick });
+  await benchLoad({ quick });
 }
 
 main().catch((e: unknown) => {
