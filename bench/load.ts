@@ -8,7 +8,7 @@ import { ms, percentile, ratio, table } from './lib';
 const MAIN = path.resolve(__dirname, '../src/main.js');
 const OPERATORS = 50;
 /** Subject look-ups one operator may make a minute in this run (DSR_RATE_LIMIT_SUBJECTS). */
-const SUBJECTS_PER_MINUTE = 120;
+const SUBJECTS_PER_MINUTE = 60;
 /** Concurrent calls of the flooding operator, none waiting between calls. */
 const FLOOD_CONCURRENCY = 8;
 const VIEW = 'query($i: SubjectInput!) { subject(input: $i) { found systems { system status datasets { name totalCount } } } }';
@@ -18,6 +18,8 @@ interface Call {
   ms: number;
   ok: boolean;
   limited: boolean;
+  /** What went wrong, for the report: an HTTP status, an error code or a system's status. */
+  problem?: string;
 }
 
 const token = (i: number | 'flood') => `load-operator-${i}-token-0123456789abcdef`;
@@ -31,9 +33,17 @@ async function call(url: string, bearer: string, query: string, variables?: Reco
     const limited = res.status === 429 || body.errors?.some((e) => e.extensions?.code === 'RATE_LIMITED') === true;
     // a system answering ERROR or TIMEOUT inside `subject` counts as an error too
     const systemsOk = body.data?.subject?.systems.every((s) => s.status === 'OK' || s.status === 'NOT_FOUND') ?? true;
-    return { ms: performance.now() - t0, ok: res.status === 200 && !body.errors && systemsOk, limited };
-  } catch {
-    return { ms: performance.now() - t0, ok: false, limited: false };
+    const problem =
+      res.status !== 200
+        ? `HTTP ${res.status}`
+        : body.errors
+          ? String(body.errors[0]?.extensions?.code)
+          : systemsOk
+            ? undefined
+            : body.data!.subject!.systems.filter((s) => s.status !== 'OK' && s.status !== 'NOT_FOUND').map((s) => `${(s as { system?: string }).system}:${s.status}`).join(',');
+    return { ms: performance.now() - t0, ok: problem === undefined, limited, problem };
+  } catch (e) {
+    return { ms: performance.now() - t0, ok: false, limited: false, problem: (e as Error).name };
   }
 }
 
@@ -120,7 +130,13 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
       `flooding operator: ${flooded.floodCalls.length} calls, ${accepted} answered, ${limited} refused with RATE_LIMITED/429 (limit ${SUBJECTS_PER_MINUTE} subjects a minute)`,
     );
     console.log(`others' p99 with the flood against without: ${ratio(p99Flooded, p99Alone)}`);
-    if (errors(alone.calls) + errors(flooded.calls) > 0) throw new Error('the load run had errors');
+    const problems = [...alone.calls, ...flooded.calls].filter((c) => c.problem).map((c) => c.problem!);
+    if (problems.length) {
+      const counts = new Map<string, number>();
+      for (const p of problems) counts.set(p, (counts.get(p) ?? 0) + 1);
+      console.log(`errors: ${[...counts].map(([p, n]) => `${p} x${n}`).join(', ')}`);
+      throw new Error('the load run had errors');
+    }
     if (limited === 0) throw new Error('the flooding operator was never limited');
   } finally {
     child.kill('SIGTERM');
