@@ -42,6 +42,8 @@ export interface SystemDescriptor {
   processor?: string;
   location: string;
   transferSafeguard?: string;
+  /** Recipients the data is disclosed to besides the processor (e.g. the audiences an address is uploaded to). */
+  recipients?: string[];
   capabilities: Capability[];
   datasets: DatasetDescriptor[];
 }
