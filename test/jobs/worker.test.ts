@@ -216,7 +216,7 @@ describe(`Worker on ${TEST_DATABASE}`, () => {
           if (t.id === other!.id) return { status: 'SUCCEEDED' };
           const stored = t.resultJson ? (JSON.parse(t.resultJson) as { checks: number }) : { checks: 0 };
           seen.push(stored.checks);
-          if (stored.checks < 2) return { status: 'RUNNING', note: `job running (${stored.checks})`, deferMs: 150, result: { checks: stored.checks + 1 } };
+          if (stored.checks < 2) return { status: 'RUNNING', note: `job running (${stored.checks})`, deferMs: 400, result: { checks: stored.checks + 1 } };
           return { status: 'SUCCEEDED', note: 'job done' };
         },
       },
