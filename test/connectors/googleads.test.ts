@@ -36,6 +36,9 @@ interface AudienceState {
 }
 const state = async (): Promise<AudienceState> => (await http<AudienceState>(`${sim.baseUrl}/__sim/state/audiences`)).body;
 const signal = () => new AbortController().signal;
+const fails = (): never => {
+  throw new Error('expected the call to fail');
+};
 
 /** Calls again with the resume state, as the gateway's deferred task does, until the step ends. */
 async function untilDone(c: GoogleAdsConnector, subject: SubjectKey, first: ActionOutcome): Promise<{ outcome: ActionOutcome; checks: number }> {
@@ -124,18 +127,18 @@ describe('Google Ads connector', () => {
     expect(first.status).toBe('IN_PROGRESS');
     expect((await http(`${sim.baseUrl}/__sim/faults`)).body).toEqual([]);
 
-    const badDev = await connector({ developerToken: 'not-the-token' }).erase({ email: ['x@example.se'] }, signal()).catch((e: unknown) => e as HttpError);
+    const badDev = await connector({ developerToken: 'not-the-token' }).erase({ email: ['x@example.se'] }, signal()).then(fails, (e: unknown) => e as HttpError);
     expect(badDev.status).toBe(401);
     expect(badDev.body).toMatchObject({ error: { code: 401, status: 'UNAUTHENTICATED', details: [{ errors: [{ errorCode: { authenticationError: 'DEVELOPER_TOKEN_INVALID' } }] }] } });
     expect(badDev.message).not.toContain('not-the-token');
 
     const badRefresh = await connector({ oauth: { clientId: sim.clientId, clientSecret: sim.clientSecret, refreshToken: 'revoked', tokenUrl: sim.tokenUrl } })
       .erase({ email: ['x@example.se'] }, signal())
-      .catch((e: unknown) => e as HttpError);
+      .then(fails, (e: unknown) => e as HttpError);
     expect(badRefresh.status).toBe(400);
     expect(badRefresh.body).toEqual({ error: 'invalid_grant', error_description: 'Bad Request' });
 
-    const noManager = await connector({ loginCustomerId: undefined }).erase({ email: ['x@example.se'] }, signal()).catch((e: unknown) => e as HttpError);
+    const noManager = await connector({ loginCustomerId: undefined }).erase({ email: ['x@example.se'] }, signal()).then(fails, (e: unknown) => e as HttpError);
     expect(noManager.status).toBe(403);
     expect(noManager.body).toMatchObject({ error: { status: 'PERMISSION_DENIED' } });
   });

@@ -30,6 +30,9 @@ interface AudienceState {
 }
 const state = async (): Promise<AudienceState> => (await http<AudienceState>(`${sim.baseUrl}/__sim/state/audiences`)).body;
 const signal = () => new AbortController().signal;
+const fails = (): never => {
+  throw new Error('expected the call to fail');
+};
 
 beforeAll(async () => {
   sim = await startLinkedInSimulator({ dataDir: dirs.make(), users: TEST_USERS, rateLimit: { limit: 1000, windowMs: 60_000 } });
@@ -105,10 +108,10 @@ describe('LinkedIn connector', () => {
   });
 
   test('an unknown segment is a 404; an inactive version is refused', async () => {
-    const missing = await connector({ segments: ['1'] }).erase({ email: ['x@example.se'] }, signal()).catch((e: unknown) => e as HttpError);
+    const missing = await connector({ segments: ['1'] }).erase({ email: ['x@example.se'] }, signal()).then(fails, (e: unknown) => e as HttpError);
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ status: 404, serviceErrorCode: expect.any(Number), message: expect.any(String) });
-    const old = await connector({ apiVersion: '202301' }).erase({ email: ['x@example.se'] }, signal()).catch((e: unknown) => e as HttpError);
+    const old = await connector({ apiVersion: '202301' }).erase({ email: ['x@example.se'] }, signal()).then(fails, (e: unknown) => e as HttpError);
     expect(old.status).toBe(426);
   });
 

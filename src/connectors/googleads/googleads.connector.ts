@@ -52,7 +52,8 @@ export class GoogleAdsConnector implements Connector {
     private readonly pollIntervalMs: number,
   ) {}
 
-  async collect(subjects: SubjectKey[]): Promise<SystemSnapshot[]> {
+  /** Nothing to ask the system (it cannot say who is in an audience), so the signal is not needed. */
+  async collect(subjects: SubjectKey[], _signal?: AbortSignal): Promise<SystemSnapshot[]> {
     return subjects.map(() => unknownMembership());
   }
 
@@ -91,7 +92,10 @@ export class GoogleAdsConnector implements Connector {
     if (failed.length > 0) {
       throw new RemoteJobFailedError(
         `Google Ads removal ${failed.length === 1 ? 'job' : 'jobs'} ${failed.map((j) => j.job).join(', ')} ended FAILED or cannot be found; a retry starts new jobs`,
-        this.removalsOf(state, (job) => (statuses.get(job) === 'SUCCESS' ? 'SUCCESS' : 'FAILED')),
+        this.removalsOf(state, (job) => {
+          const s = statuses.get(job);
+          return s === 'FAILED' || s === 'UNKNOWN' || s === undefined ? 'FAILED' : s;
+        }),
       );
     }
     if (state.jobs.every((j) => statuses.get(j.job) === 'SUCCESS')) {

@@ -29,7 +29,8 @@ export class LinkedInConnector implements Connector {
     private readonly segments: readonly string[],
   ) {}
 
-  async collect(subjects: SubjectKey[]): Promise<SystemSnapshot[]> {
+  /** Nothing to ask the system (it cannot say who is in an audience), so the signal is not needed. */
+  async collect(subjects: SubjectKey[], _signal?: AbortSignal): Promise<SystemSnapshot[]> {
     return subjects.map(() => unknownMembership());
   }
 
