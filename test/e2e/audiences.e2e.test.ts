@@ -173,4 +173,26 @@ describe('ad audiences: LinkedIn and Google Ads', () => {
     expect(new Set(rows.map((x) => x.system))).toEqual(new Set(['linkedin', 'googleads']));
     expect(rows.every((x) => x.emailHash === hash && x.jobState === 'SUCCESS')).toBe(true);
   });
+
+  it('a Google job that ends FAILED fails the attempt with a safe error, and the retry runs a new job', async () => {
+    const taken = new Set([sample('app-1').email, sample('private-karin').email].map((e) => e.trim().toLowerCase()));
+    const email = adAudiences(gw.simulators!.world())[0]!.emails.find((e) => !taken.has(e))!;
+    const google = gw.simulators!.credentials().googleads.baseUrl;
+    const failNext = await fetch(`${google}/__sim/jobs/outcome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome: 'FAILED', count: 1 }) });
+    expect(failNext.status).toBe(204);
+    const r = await submit({ type: 'OBJECTION', subject: { email } });
+    const done = await until(r.id, ['COMPLETED', 'PARTIALLY_COMPLETED', 'AWAITING_MANUAL_STEPS']);
+    const t = task(done, 'googleads');
+    expect(t).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(t.lastError).toMatch(/^Google Ads removal job customers\/\d+\/offlineUserDataJobs\/\d+ ended FAILED or cannot be found; a retry starts new jobs$/);
+    expect(t.lastError).not.toContain(email);
+    const failedJob = /(customers\/\d+\/offlineUserDataJobs\/\d+)/.exec(t.lastError)![1];
+    const jobs = (await (await fetch(`${google}/__sim/state/jobs`)).json()) as { resourceName: string; status: string }[];
+    expect(jobs.find((j) => j.resourceName === failedJob)!.status).toBe('FAILED');
+    // the evidence names the jobs that did the removal, not the one that failed
+    const rows = (await recorded(r.id)).filter((x) => x.system === 'googleads');
+    expect(rows).toHaveLength(2);
+    expect(rows.every((x) => x.jobState === 'SUCCESS' && x.jobRef !== failedJob && x.emailHash === sha(email))).toBe(true);
+    for (const a of (await simState('googleads')).audiences) expect(a.members).not.toContain(sha(email));
+  });
 });
