@@ -19,6 +19,9 @@ interface SimAudiences {
   removals: { audience: string; hash: string; at: string; job?: string }[];
 }
 
+// each test waits for whole requests (an export, an erasure with a Google job): room for a loaded machine
+jest.setTimeout(300_000);
+
 /** LinkedIn and Google ad audiences end to end: access lists them, erasure and objection remove from them. */
 describe('ad audiences: LinkedIn and Google Ads', () => {
   let gw: TestGateway;
@@ -31,7 +34,7 @@ describe('ad audiences: LinkedIn and Google Ads', () => {
     expect(res.errors).toBeUndefined();
     return res.data.submitRequest as { id: string; status: string };
   };
-  const until = async (id: string, statuses: string[], ms = 90_000) => {
+  const until = async (id: string, statuses: string[], ms = 240_000) => {
     const end = Date.now() + ms;
     for (;;) {
       const r = await get(id);
@@ -98,7 +101,7 @@ describe('ad audiences: LinkedIn and Google Ads', () => {
 
     // while Google processes the jobs the task is RUNNING, not leased by any worker, and due again later
     const deferred = await (async () => {
-      const end = Date.now() + 60_000;
+      const end = Date.now() + 240_000;
       for (;;) {
         const row = await gw.gateway.store.getRepository(DsrTaskEntity).findOneByOrFail({ requestId: r.id, system: 'googleads' });
         if (row.status === 'RUNNING' && row.state === 'ready') return row;
