@@ -8,11 +8,12 @@
  *
  * A job is PENDING until run, then RUNNING for `jobProcessingMs`, then SUCCESS (its removals
  * applied) or FAILED (POST /__sim/jobs/outcome {"outcome":"FAILED","count":n} makes the next n
- * runs fail). The user lists hold the demo world's email lists, hashed as Customer Match asks:
+ * runs fail; POST /__sim/jobs/hold {"hold":true} keeps running jobs RUNNING until {"hold":false}).
+ * The user lists hold the demo world's email lists, hashed as Customer Match asks:
  * trimmed, lower case, SHA-256.
  *
  * Control (no auth): /__sim/faults, GET /__sim/state/audiences, GET /__sim/state/jobs,
- * POST /__sim/jobs/outcome.
+ * POST /__sim/jobs/outcome, POST /__sim/jobs/hold.
  */
 import { randomInt } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -128,8 +129,12 @@ export async function startGoogleAdsSimulator(options: GoogleAdsSimulatorOptions
     failNext: 0,
   }));
 
+  /** While set (a test's control), running jobs do not end. */
+  let held = false;
+
   /** Ends the jobs whose processing time is over, applying the removals of those that succeed. */
   const settle = (): void => {
+    if (held) return;
     const now = Date.now();
     if (!state.data.jobs.some((j) => j.status === 'RUNNING' && j.runAt !== null && now >= j.runAt + processingMs)) return;
     state.change((d) => {
@@ -155,6 +160,12 @@ export async function startGoogleAdsSimulator(options: GoogleAdsSimulatorOptions
       router.get('/state/jobs', (_req, res) => {
         settle();
         res.json(state.data.jobs.map((j) => ({ resourceName: j.resourceName, userList: j.userList, status: j.status, removes: j.removes.length, adds: j.adds.length })));
+      });
+      router.post('/jobs/hold', (req, res) => {
+        const hold = (req.body as { hold?: unknown })?.hold;
+        if (typeof hold !== 'boolean') return void res.status(400).json({ error: 'expected {"hold":true|false}' });
+        held = hold;
+        res.status(204).end();
       });
       router.post('/jobs/outcome', (req, res) => {
         const body = req.body as { outcome?: unknown; count?: unknown };

@@ -34,6 +34,8 @@ interface AudienceState {
   audiences: { id: string; members: string[] }[];
   removals: { audience: string; hash: string; at: string; job: string }[];
 }
+/** While held, the simulator's running jobs stay RUNNING (so what a test sees meanwhile does not depend on timing). */
+const hold = async (on: boolean) => expect((await http(`${sim.baseUrl}/__sim/jobs/hold`, jsonBody({ hold: on }))).status).toBe(204);
 const state = async (): Promise<AudienceState> => (await http<AudienceState>(`${sim.baseUrl}/__sim/state/audiences`)).body;
 const signal = () => new AbortController().signal;
 const fails = (): never => {
@@ -41,15 +43,13 @@ const fails = (): never => {
 };
 
 /** Calls again with the resume state, as the gateway's deferred task does, until the step ends. */
-async function untilDone(c: GoogleAdsConnector, subject: SubjectKey, first: ActionOutcome): Promise<{ outcome: ActionOutcome; checks: number }> {
+async function untilDone(c: GoogleAdsConnector, subject: SubjectKey, first: ActionOutcome): Promise<{ outcome: ActionOutcome }> {
   let outcome = first;
-  let checks = 0;
   while (outcome.status === 'IN_PROGRESS') {
     await sleep(outcome.checkAgainAfterMs!);
     outcome = await c.erase(subject, signal(), outcome.resume);
-    checks++;
   }
-  return { outcome, checks };
+  return { outcome };
 }
 
 beforeAll(async () => {
@@ -61,6 +61,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await http(`${sim.baseUrl}/__sim/faults`, { method: 'DELETE' });
+  await hold(false);
 });
 
 describe('Google Ads connector', () => {
@@ -82,6 +83,7 @@ describe('Google Ads connector', () => {
     const hash = sha(email);
     for (const a of (await state()).audiences) expect(a.members).toContain(hash);
     const c = connector();
+    await hold(true);
     const first = await c.erase({ email: [email] }, signal());
     expect(first.status).toBe('IN_PROGRESS');
     expect(first.checkAgainAfterMs).toBe(200);
@@ -90,11 +92,14 @@ describe('Google Ads connector', () => {
     expect(first.removals!.every((r) => r.hash === hash && /offlineUserDataJobs/.test(r.jobRef!) && r.state !== 'SUCCESS')).toBe(true);
     // the resume state is plain JSON
     expect(JSON.parse(JSON.stringify(first.resume))).toEqual(first.resume);
-    // nothing removed until Google has processed the jobs
+    // nothing removed until Google has processed the jobs; a check meanwhile answers IN_PROGRESS again
     for (const a of (await state()).audiences) expect(a.members).toContain(hash);
+    const second = await c.erase({ email: [email] }, signal(), first.resume);
+    expect(second).toMatchObject({ status: 'IN_PROGRESS', resume: first.resume });
+    expect(second.removals!.map((r) => r.state)).toEqual(sim.userLists.map(() => 'RUNNING'));
 
-    const { outcome, checks } = await untilDone(c, { email: [email] }, first);
-    expect(checks).toBeGreaterThan(0);
+    await hold(false);
+    const { outcome } = await untilDone(c, { email: [email] }, second);
     expect(outcome.status).toBe('SUCCEEDED');
     expect(outcome.removals!.map((r) => [r.audience, r.hash, r.state])).toEqual(sim.userLists.map((l) => [l, hash, 'SUCCESS']));
     const after = await state();

@@ -95,6 +95,10 @@ describe('ad audiences: LinkedIn and Google Ads', () => {
     const hash = sha(anna.email);
     for (const id of ['linkedin', 'googleads'] as const) for (const a of (await simState(id)).audiences) expect(a.members).toContain(hash);
 
+    // Google's jobs stay RUNNING until released, so what is seen meanwhile does not depend on timing
+    const hold = async (on: boolean) =>
+      expect((await fetch(`${gw.simulators!.credentials().googleads.baseUrl}/__sim/jobs/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hold: on }) })).status).toBe(204);
+    await hold(true);
     const r = await submit({ type: 'ERASURE', subject: { email: anna.email } });
     expect(r.status).toBe('AWAITING_APPROVAL');
     expect((await gw.gql(TOKENS.APPROVER, 'mutation($id: ID!) { approveRequest(id: $id) { status } }', { id: r.id })).data.approveRequest.status).toBe('IN_PROGRESS');
@@ -118,6 +122,19 @@ describe('ad audiences: LinkedIn and Google Ads', () => {
     const pending = (await recorded(r.id)).filter((x) => x.system === 'googleads');
     expect(pending.length).toBe(2);
     expect(pending.every((x) => x.emailHash === hash && /offlineUserDataJobs/.test(x.jobRef!) && x.finishedAt === null)).toBe(true);
+    // checked again while the jobs run: deferred again, still without a worker and without a counted attempt
+    const checkedAgain = await (async () => {
+      const end = Date.now() + 240_000;
+      for (;;) {
+        const row = await gw.gateway.store.getRepository(DsrTaskEntity).findOneByOrFail({ requestId: r.id, system: 'googleads' });
+        if (row.state === 'ready' && row.runAfter > deferred.runAfter) return row;
+        if (Date.now() > end) throw new Error('the Google Ads task was not checked again');
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    })();
+    expect(checkedAgain).toMatchObject({ status: 'RUNNING', attempts: 0, leaseOwner: null });
+    expect((await recorded(r.id)).filter((x) => x.system === 'googleads').map((x) => x.jobState)).toEqual(['RUNNING', 'RUNNING']);
+    await hold(false);
 
     // the CRM has no API: an administrator deletes the person, then confirms
     await until(r.id, ['AWAITING_MANUAL_STEPS']);

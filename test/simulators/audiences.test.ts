@@ -82,7 +82,7 @@ describe('Google Ads simulator', () => {
 
   beforeAll(async () => {
     dataDir = dirs.make();
-    sim = await startGoogleAdsSimulator({ dataDir, users: TEST_USERS, jobProcessingMs: 2000, rateLimit: { limit: 40, windowMs: 60_000 } });
+    sim = await startGoogleAdsSimulator({ dataDir, users: TEST_USERS, jobProcessingMs: 300, rateLimit: { limit: 40, windowMs: 60_000 } });
   });
   afterAll(() => sim.close());
 
@@ -103,6 +103,7 @@ describe('Google Ads simulator', () => {
     expect(job).toMatch(new RegExp(`^customers/${sim.customerId}/offlineUserDataJobs/\\d+$`));
     expect((await http(api(`${job}:addOperations`), jsonBody({ operations: [{ remove: { userIdentifiers: [{ hashedEmail: hash }] } }], enablePartialFailure: true }, 'POST', h))).body).toEqual({});
     expect(await statusOf(job)).toBe('PENDING');
+    expect((await http(`${sim.baseUrl}/__sim/jobs/hold`, jsonBody({ hold: true }))).status).toBe(204);
     expect((await http(api(`${job}:run`), jsonBody({}, 'POST', h))).body.name).toMatch(/^customers\/\d+\/operations\/\d+$/);
     expect(await statusOf(job)).toBe('RUNNING');
     const late = await http(api(`${job}:addOperations`), jsonBody({ operations: [{ remove: { userIdentifiers: [{ hashedEmail: hash }] } }] }, 'POST', h));
@@ -110,6 +111,7 @@ describe('Google Ads simulator', () => {
     expect(late.body.error.details[0].errors[0].errorCode).toEqual({ offlineUserDataJobError: 'INVALID_JOB_STATUS' });
     let members = (await http(`${sim.baseUrl}/__sim/state/audiences`)).body.audiences[1].members;
     expect(members).toContain(hash);
+    expect((await http(`${sim.baseUrl}/__sim/jobs/hold`, jsonBody({ hold: false }))).status).toBe(204);
     while ((await statusOf(job)) === 'RUNNING') await sleep(100);
     expect(await statusOf(job)).toBe('SUCCESS');
     const state = (await http(`${sim.baseUrl}/__sim/state/audiences`)).body;
