@@ -1,5 +1,5 @@
 /**
- * Runs the three simulators as their own process (`npm run simulators`):
+ * Runs the simulators as their own process (`npm run simulators`):
  *
  *   DSR_DATA_DIR=./.data DSR_DEMO_USERS=3000 \
  *   DSR_SIM_SENDGRID_PORT=4101 DSR_SIM_LIMEGO_PORT=4102 DSR_SIM_HOGIA_PORT=4103 \
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
       sendgridErasejob: parseRateLimit(env.DSR_SIM_SENDGRID_ERASEJOB_RATE_LIMIT),
       limego: parseRateLimit(env.DSR_SIM_LIMEGO_RATE_LIMIT),
       hogia: parseRateLimit(env.DSR_SIM_HOGIA_RATE_LIMIT),
+      linkedin: parseRateLimit(env.DSR_SIM_LINKEDIN_RATE_LIMIT),
+      googleads: parseRateLimit(env.DSR_SIM_GOOGLEADS_RATE_LIMIT),
     },
   });
   const file = writeDemoCredentials(dataDir, sims.credentials());

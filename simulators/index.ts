@@ -1,18 +1,20 @@
 /**
- * Starts the three simulators of the external systems (SendGrid, Lime Go, Hogia) in-process, for
+ * Starts the simulators of the external systems (SendGrid, Lime Go, Hogia, LinkedIn, Google Ads) in-process, for
  * `npm start` and tests. Each keeps its state under <dataDir>/simulators/ and listens on
  * 127.0.0.1 (port 0 = ephemeral).
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { RateLimit } from './common/rate-limit';
+import { startGoogleAdsSimulator, type GoogleAdsSimulator } from './googleads';
 import { startHogiaSimulator, type HogiaSimulator } from './hogia';
+import { startLinkedInSimulator, type LinkedInSimulator } from './linkedin';
 import { startLimeGoSimulator, type LimeGoSimulator } from './limego';
 import { startSendGridSimulator, type SendGridSimulator } from './sendgrid';
 import { buildWorld, DEFAULT_USERS, WORLD_SEED, type DemoWorld } from './world';
 
-export type SimulatorId = 'sendgrid' | 'limego' | 'hogia';
-export const SIMULATOR_IDS: readonly SimulatorId[] = ['sendgrid', 'limego', 'hogia'];
+export type SimulatorId = 'sendgrid' | 'limego' | 'hogia' | 'linkedin' | 'googleads';
+export const SIMULATOR_IDS: readonly SimulatorId[] = ['sendgrid', 'limego', 'hogia', 'linkedin', 'googleads'];
 
 export interface StartSimulatorsOptions {
   dataDir: string;
@@ -22,12 +24,16 @@ export interface StartSimulatorsOptions {
   ports?: Partial<Record<SimulatorId, number>>;
   /** Per simulator; `sendgridErasejob` is SendGrid's 100/min erasure limit. */
   rateLimits?: Partial<Record<SimulatorId | 'sendgridErasejob', RateLimit>>;
+  /** How long a Google Ads offline user data job runs before it ends (default 3000 ms). */
+  googleAdsJobMs?: number;
 }
 
 export interface RunningSimulators {
   sendgrid: SendGridSimulator;
   limego: LimeGoSimulator;
   hogia: HogiaSimulator;
+  linkedin: LinkedInSimulator;
+  googleads: GoogleAdsSimulator;
   /** The demo world (built on first use). */
   world(): DemoWorld;
   /** What demo-credentials.json holds. */
@@ -49,6 +55,17 @@ export interface DemoCredentials {
     apiVersion: string;
     invoicesPath: string;
   };
+  linkedin: { baseUrl: string; key: string; segments: string[]; apiVersion: string };
+  googleads: {
+    baseUrl: string;
+    /** The developer token. */
+    key: string;
+    customerId: string;
+    loginCustomerId: string;
+    userLists: string[];
+    apiVersion: string;
+    oauth: { clientId: string; clientSecret: string; refreshToken: string; tokenUrl: string };
+  };
 }
 
 export async function startSimulators(options: StartSimulatorsOptions): Promise<RunningSimulators> {
@@ -63,17 +80,27 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
     startSendGridSimulator({ ...common, port: options.ports?.sendgrid, rateLimit: limits.sendgrid, erasejobRateLimit: limits.sendgridErasejob }),
     startLimeGoSimulator({ ...common, port: options.ports?.limego, rateLimit: limits.limego }),
     startHogiaSimulator({ ...common, port: options.ports?.hogia, rateLimit: limits.hogia }),
+    startLinkedInSimulator({ ...common, port: options.ports?.linkedin, rateLimit: limits.linkedin }),
+    startGoogleAdsSimulator({ ...common, port: options.ports?.googleads, rateLimit: limits.googleads, jobProcessingMs: options.googleAdsJobMs }),
   ]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
     throw failed.reason;
   }
-  const [sendgrid, limego, hogia] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [SendGridSimulator, LimeGoSimulator, HogiaSimulator];
+  const [sendgrid, limego, hogia, linkedin, googleads] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    SendGridSimulator,
+    LimeGoSimulator,
+    HogiaSimulator,
+    LinkedInSimulator,
+    GoogleAdsSimulator,
+  ];
   return {
     sendgrid,
     limego,
     hogia,
+    linkedin,
+    googleads,
     world,
     credentials: () => ({
       sendgrid: { baseUrl: sendgrid.baseUrl, key: sendgrid.key },
@@ -88,9 +115,19 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
         apiVersion: hogia.apiVersion,
         invoicesPath: hogia.invoicesPath,
       },
+      linkedin: { baseUrl: linkedin.baseUrl, key: linkedin.key, segments: linkedin.segments, apiVersion: linkedin.apiVersion },
+      googleads: {
+        baseUrl: googleads.baseUrl,
+        key: googleads.key,
+        customerId: googleads.customerId,
+        loginCustomerId: googleads.loginCustomerId,
+        userLists: googleads.userLists,
+        apiVersion: googleads.apiVersion,
+        oauth: { clientId: googleads.clientId, clientSecret: googleads.clientSecret, refreshToken: googleads.refreshToken, tokenUrl: googleads.tokenUrl },
+      },
     }),
     close: async () => {
-      await Promise.all([sendgrid.close(), limego.close(), hogia.close()]);
+      await Promise.all([sendgrid.close(), limego.close(), hogia.close(), linkedin.close(), googleads.close()]);
     },
   };
 }
@@ -104,7 +141,9 @@ export function writeDemoCredentials(dataDir: string, credentials: DemoCredentia
 }
 
 export type { RateLimit } from './common/rate-limit';
+export type { GoogleAdsSimulator } from './googleads';
 export type { HogiaSimulator } from './hogia';
+export type { LinkedInSimulator } from './linkedin';
 export type { LimeGoSimulator } from './limego';
 export type { SendGridSimulator } from './sendgrid';
 export { buildWorld, sampleSubjects, demoSubjectsJson, type DemoWorld, type SampleSubject } from './world';

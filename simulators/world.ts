@@ -490,3 +490,27 @@ export function sampleSubjects(world: DemoWorld): SampleSubject[] {
 export function demoSubjectsJson(world: DemoWorld): { email: string; systems: SystemId[] }[] {
   return sampleSubjects(world).map((s) => ({ email: normalisedEmail(s.email), systems: s.systems }));
 }
+
+// ---- ad audiences ------------------------------------------------------------------------------
+
+export interface WorldAudience {
+  key: 'newsletter' | 'customers';
+  name: string;
+  /** The addresses uploaded to the audience (each simulator hashes them its own way). */
+  emails: string[];
+}
+
+/**
+ * The email lists uploaded to the LinkedIn and Google ad audiences: the marketing contacts (the
+ * newsletter list), and the customers' app users among them; Anna Lindqvist (app 1) is in both.
+ */
+export function adAudiences(world: DemoWorld): WorldAudience[] {
+  const marketing = world.sendgrid.contacts.map((c) => normalisedEmail(c.email));
+  const appUsers = new Set(world.cast.people.filter((p) => p.appUserId !== null).map((p) => normalisedEmail(p.email)));
+  const anna = world.cast.people.find((p) => p.ref === 'app-1');
+  const annaEmail = anna ? [normalisedEmail(anna.email)] : [];
+  return [
+    { key: 'newsletter', name: 'Newsletter subscribers', emails: [...new Set([...annaEmail, ...marketing])] },
+    { key: 'customers', name: 'App users at customers', emails: [...new Set([...annaEmail, ...marketing.filter((e) => appUsers.has(e))])] },
+  ];
+}

@@ -160,6 +160,8 @@ const envSchema = z.object({
   DSR_SIM_HOGIA_PORT: intIn('DSR_SIM_HOGIA_PORT', 0, 65535, 0),
   DSR_METRICS_TOKEN: z.string().optional(),
   DSR_METRICS_TOKEN_FILE: z.string().optional(),
+  DSR_SIM_LINKEDIN_PORT: intIn('DSR_SIM_LINKEDIN_PORT', 0, 65535, 0),
+  DSR_SIM_GOOGLEADS_PORT: intIn('DSR_SIM_GOOGLEADS_PORT', 0, 65535, 0),
   DSR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'DSR_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
 });
 
@@ -226,7 +228,7 @@ export interface Config {
    * In-process simulators of the external systems, started for every built-in HTTP system the
    * configuration does not connect to a real service (never in production).
    */
-  simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number } };
+  simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number; linkedin: number; googleads: number } };
   logLevel: string;
   /** Bearer token GET /metrics requires; undefined: /metrics is open (bind to an internal network). */
   metricsToken?: string;
@@ -363,7 +365,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },
     simulators: {
       enabled: env.DSR_SIMULATORS === 'on' && !isProd,
-      ports: { sendgrid: env.DSR_SIM_SENDGRID_PORT, limego: env.DSR_SIM_LIMEGO_PORT, hogia: env.DSR_SIM_HOGIA_PORT },
+      ports: {
+        sendgrid: env.DSR_SIM_SENDGRID_PORT,
+        limego: env.DSR_SIM_LIMEGO_PORT,
+        hogia: env.DSR_SIM_HOGIA_PORT,
+        linkedin: env.DSR_SIM_LINKEDIN_PORT,
+        googleads: env.DSR_SIM_GOOGLEADS_PORT,
+      },
     },
     logLevel: env.DSR_LOG_LEVEL,
     metricsToken: secretFromEnv(env.DSR_METRICS_TOKEN, env.DSR_METRICS_TOKEN_FILE, 'DSR_METRICS_TOKEN'),

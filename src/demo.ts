@@ -76,7 +76,7 @@ export interface DemoSystems {
 }
 
 /**
- * Starts the simulators of SendGrid, Lime Go and Hogia in-process for every one of them the
+ * Starts the simulators of the external systems in-process for every one of them the
  * configuration does not connect to a real service, and writes demo-credentials.json so that
  * scripts can call them with their real APIs.
  */
@@ -99,6 +99,20 @@ export async function startDemoSystems(config: Config): Promise<DemoSystems> {
       clientSecret: creds.hogia.key,
       apiVersion: creds.hogia.apiVersion,
       invoicesPath: creds.hogia.invoicesPath,
+    },
+    linkedin: { kind: 'linkedin', enabled: true, baseUrl: creds.linkedin.baseUrl, accessToken: creds.linkedin.key, segments: creds.linkedin.segments, apiVersion: creds.linkedin.apiVersion },
+    googleads: {
+      kind: 'googleads',
+      enabled: true,
+      baseUrl: creds.googleads.baseUrl,
+      developerToken: creds.googleads.key,
+      customerId: creds.googleads.customerId,
+      loginCustomerId: creds.googleads.loginCustomerId,
+      userLists: creds.googleads.userLists,
+      apiVersion: creds.googleads.apiVersion,
+      oauth: creds.googleads.oauth,
+      // the simulator's jobs take seconds, not hours
+      pollIntervalMs: 1000,
     },
   };
   return { simulators, connectors: Object.fromEntries(missing.map((id) => [id, all[id]!])) };

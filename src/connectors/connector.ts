@@ -42,6 +42,8 @@ export interface SystemDescriptor {
   processor?: string;
   location: string;
   transferSafeguard?: string;
+  /** Recipients the data is disclosed to besides the processor (e.g. the audiences an address is uploaded to). */
+  recipients?: string[];
   capabilities: Capability[];
   datasets: DatasetDescriptor[];
 }
@@ -95,12 +97,16 @@ export interface Connector {
 
   /** Dry run: per dataset, what an erasure would do and to how many records. Changes nothing. */
   planErasure?(subject: SubjectKey, signal: AbortSignal): Promise<ErasurePlanStep[]>;
-  /** Erases what may be erased; retains (and restricts) what the law obliges the company to keep. */
-  erase?(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome>;
+  /**
+   * Erases what may be erased; retains (and restricts) what the law obliges the company to keep.
+   * Work that goes on at the system (a job) is reported IN_PROGRESS with a `resume` state, which
+   * the next call receives.
+   */
+  erase?(subject: SubjectKey, signal: AbortSignal, resume?: ResumeState): Promise<ActionOutcome>;
   /** Marks processing restricted (Art. 18), or lifts it. */
   restrict?(subject: SubjectKey, restricted: boolean, signal: AbortSignal): Promise<ActionOutcome>;
-  /** Stops marketing to the subject for good (Art. 21(3)). */
-  suppressMarketing?(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome>;
+  /** Stops marketing to the subject for good (Art. 21(3)); IN_PROGRESS and `resume` as for `erase`. */
+  suppressMarketing?(subject: SubjectKey, signal: AbortSignal, resume?: ResumeState): Promise<ActionOutcome>;
   /** Applies corrections (Art. 16); unknown or read-only fields are refused before anything changes. */
   rectify?(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome>;
   /**
@@ -127,9 +133,34 @@ export interface FieldChange {
   value: string;
 }
 
+/** State a connector needs to carry on with work in progress at its system: plain JSON. */
+export type ResumeState = { [key: string]: unknown };
+
+/**
+ * One hashed address removed from (or being removed from) one audience of an advertising system:
+ * systems that cannot say who is in an audience are verified by these records.
+ */
+export interface AudienceRemoval {
+  /** The audience's id at the system (a LinkedIn DMP segment, a Google Ads user list). */
+  audience: string;
+  /** SHA-256 (hex) of the address as normalised for the system. */
+  hash: string;
+  /** When the removal was sent (ISO 8601). */
+  removedAt: string;
+  /** The system's job that carries it out, when it works asynchronously. */
+  jobRef?: string;
+  /** SUCCESS once the system has applied it; PENDING or RUNNING while its job runs; FAILED. */
+  state: 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILED';
+}
+
 /** What an action did in one system (the contract's SystemTask fields). */
 export interface ActionOutcome {
-  status: 'SUCCEEDED' | 'NOT_FOUND' | 'RETAINED' | 'WAITING_FOR_OPERATOR';
+  /** IN_PROGRESS: the system is still working; call again after `checkAgainAfterMs` with `resume`. */
+  status: 'SUCCEEDED' | 'NOT_FOUND' | 'RETAINED' | 'WAITING_FOR_OPERATOR' | 'IN_PROGRESS';
+  checkAgainAfterMs?: number;
+  resume?: ResumeState;
+  /** Audience removals done or under way: the gateway records them as the evidence. */
+  removals?: AudienceRemoval[];
   recordsDeleted?: number;
   recordsAnonymized?: number;
   recordsRetained?: number;
@@ -161,4 +192,18 @@ export interface ConnectorObserver {
 
 export function emptySnapshot(datasets: readonly DatasetDescriptor[]): SystemSnapshot {
   return { found: false, restricted: false, datasets: datasets.map((d) => ({ name: d.name, records: [] })) };
+}
+
+/**
+ * A system's job ended FAILED: the removals it carried are recorded as failed and the step is
+ * retried later with a new job. The message is safe to show (no identifiers, no upstream text).
+ */
+export class RemoteJobFailedError extends Error {
+  constructor(
+    message: string,
+    readonly removals: AudienceRemoval[],
+  ) {
+    super(message);
+    this.name = 'RemoteJobFailedError';
+  }
 }

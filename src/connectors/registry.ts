@@ -6,9 +6,11 @@ import { limeGoConnectorFactory } from './limego/limego.connector';
 import type { Connector, ConnectorFactory, ConnectorObserver } from './connector';
 import { hogiaConnectorFactory } from './hogia/hogia.connector';
 import { sendgridConnectorFactory } from './sendgrid/sendgrid.connector';
+import { linkedinConnectorFactory } from './linkedin/linkedin.connector';
+import { googleAdsConnectorFactory } from './googleads/googleads.connector';
 
 /** Every connector kind the gateway knows, by name. */
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory, linkedinConnectorFactory, googleAdsConnectorFactory];
 
 /** The enabled connectors of one gateway, in configuration order. */
 export class ConnectorRegistry {

@@ -1,3 +1,4 @@
+import { AudienceRemovalEntity } from './audience-removal.entity';
 import { AuditChainHeadEntity } from './audit-chain-head.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { DownloadLinkEntity } from './download-link.entity';
@@ -6,5 +7,5 @@ import { DsrTaskEntity } from './dsr-task.entity';
 import { RequestIdentifierEntity } from './request-identifier.entity';
 import { TombstoneEntity } from './tombstone.entity';
 
-export { AuditChainHeadEntity, AuditEventEntity, DownloadLinkEntity, DsrRequestEntity, DsrTaskEntity, RequestIdentifierEntity, TombstoneEntity };
-export const ENTITIES = [AuditEventEntity, AuditChainHeadEntity, DsrRequestEntity, DsrTaskEntity, DownloadLinkEntity, TombstoneEntity, RequestIdentifierEntity];
+export { AudienceRemovalEntity, AuditChainHeadEntity, AuditEventEntity, DownloadLinkEntity, DsrRequestEntity, DsrTaskEntity, RequestIdentifierEntity, TombstoneEntity };
+export const ENTITIES = [AuditEventEntity, AuditChainHeadEntity, DsrRequestEntity, DsrTaskEntity, DownloadLinkEntity, TombstoneEntity, RequestIdentifierEntity, AudienceRemovalEntity];

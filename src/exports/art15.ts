@@ -135,7 +135,7 @@ export function art15Information(systemId: string, descriptor: ExportSystemDescr
     systemName: descriptor.name,
     purposes: unique(descriptor.datasets.flatMap((d) => d.purposes)),
     categories: unique(fields.map((f) => f.category)),
-    recipients: descriptor.processor ? [descriptor.processor] : [],
+    recipients: [...(descriptor.processor ? [descriptor.processor] : []), ...(descriptor.recipients ?? [])],
     retention: unique(descriptor.datasets.map((d) => d.retention)),
     sources: provenances.map((p) => ({
       provenance: p,

@@ -220,14 +220,17 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   /**
    * A failed attempt: retried later (state 'ready', PENDING, runAfter pushed back with backoff)
    * when retryable and attempts remain, otherwise FAILED for good. The message is stored as given
-   * (callers pass safe text), cut to the column's length. 'lost' when the lease was lost.
+   * (callers pass safe text), cut to the column's length; `result`, when given, replaces the
+   * stored state. 'lost' when the lease was lost.
    */
-  async fail(task: DsrTaskEntity, error: { message: string; retryable: boolean }): Promise<'retry' | 'failed' | 'lost'> {
+  async fail(task: DsrTaskEntity, error: { message: string; retryable: boolean; result?: unknown }): Promise<'retry' | 'failed' | 'lost'> {
     const lastError = cap(error.message, LAST_ERROR_MAX);
     const retry = error.retryable && task.attempts < task.maxAttempts;
     const next: Partial<DsrTaskEntity> = retry
       ? { state: TaskState.READY, status: 'PENDING', runAfter: this.at(backoffDelay(task.attempts, this.backoff)), lastError, leaseOwner: null, leaseExpiresAt: null }
       : { state: TaskState.DONE, status: 'FAILED', finishedAt: this.at(0), lastError, leaseOwner: null, leaseExpiresAt: null };
+    // a failure may replace the step's state (e.g. forget a remote job that failed, so a retry starts afresh)
+    if (error.result !== undefined) next.resultJson = error.result === null ? null : JSON.stringify(error.result);
     if (!(await this.updateHeld(task, next))) return 'lost';
     Object.assign(task, next);
     return retry ? 'retry' : 'failed';
@@ -236,6 +239,28 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   /** Gives a held task back untouched (graceful shutdown): claimable at once, the attempt not counted. */
   async release(task: DsrTaskEntity): Promise<boolean> {
     const next: Partial<DsrTaskEntity> = { state: TaskState.READY, status: 'PENDING', leaseOwner: null, leaseExpiresAt: null, attempts: task.attempts - 1 };
+    if (!(await this.updateHeld(task, next))) return false;
+    Object.assign(task, next);
+    return true;
+  }
+
+  /**
+   * The work goes on elsewhere (a job at a remote system): the lease is released and the task
+   * claimable again after `delayMs`, the attempt not counted (as `release`), shown RUNNING with a
+   * note, and `result` (the state to resume from) stored in result_json. No worker waits for it.
+   */
+  async defer(task: DsrTaskEntity, delayMs: number, outcome: { note?: string | null; result?: unknown } = {}): Promise<boolean> {
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error('defer() needs a non-negative delay');
+    const next: Partial<DsrTaskEntity> = {
+      state: TaskState.READY,
+      status: 'RUNNING',
+      runAfter: this.at(delayMs),
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      attempts: task.attempts - 1,
+    };
+    if (outcome.note !== undefined) next.note = outcome.note === null ? null : cap(outcome.note, NOTE_MAX);
+    if (outcome.result !== undefined) next.resultJson = outcome.result === null ? null : JSON.stringify(outcome.result);
     if (!(await this.updateHeld(task, next))) return false;
     Object.assign(task, next);
     return true;

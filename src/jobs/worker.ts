@@ -2,13 +2,19 @@ import type { DsrTaskEntity } from '../entities/dsr-task.entity';
 import type { Logger } from '../logger';
 import type { Claim, TaskQueue } from './task-queue';
 
-/** What a handler reports for its task; WAITING_FOR_OPERATOR parks the task until a person acts. */
+/**
+ * What a handler reports for its task; WAITING_FOR_OPERATOR parks the task until a person acts.
+ * RUNNING: the work goes on at a remote system; the task is deferred (no worker waits) and runs
+ * again after `deferMs` with `result` as its stored state.
+ */
 export interface TaskOutcome {
-  status: 'SUCCEEDED' | 'NOT_FOUND' | 'RETAINED' | 'WAITING_FOR_OPERATOR' | 'SKIPPED';
+  status: 'SUCCEEDED' | 'NOT_FOUND' | 'RETAINED' | 'WAITING_FOR_OPERATOR' | 'SKIPPED' | 'RUNNING';
   recordsExported?: number | null;
   note?: string | null;
   /** Step-specific state kept with the task as JSON. */
   result?: unknown;
+  /** RUNNING: how long until the task is run again. */
+  deferMs?: number;
 }
 
 export interface TaskContext {
@@ -24,11 +30,14 @@ export type TaskHandler = (task: DsrTaskEntity, ctx: TaskContext) => Promise<Tas
 /** An expected failure; its message is stored on the task and must be safe (no upstream text, no personal data). */
 export class TaskError extends Error {
   readonly retryable: boolean;
+  /** When set, replaces the task's stored state (null clears it). */
+  readonly result?: unknown;
 
-  constructor(message: string, opts: { retryable: boolean }) {
+  constructor(message: string, opts: { retryable: boolean; result?: unknown }) {
     super(message);
     this.name = 'TaskError';
     this.retryable = opts.retryable;
+    if (opts.result !== undefined) this.result = opts.result;
   }
 }
 
@@ -50,7 +59,7 @@ export interface WorkerOptions {
   onSettled?: (task: DsrTaskEntity) => Promise<void>;
 }
 
-const OUTCOME_STATUSES = new Set(['SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'WAITING_FOR_OPERATOR', 'SKIPPED']);
+const OUTCOME_STATUSES = new Set(['SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'WAITING_FOR_OPERATOR', 'SKIPPED', 'RUNNING']);
 const INTERNAL_ERROR = 'internal error';
 const INTERRUPTED = 'the task was interrupted too many times';
 const DEFAULT_GRACE_MS = 10_000;
@@ -252,6 +261,14 @@ export class Worker {
       return;
     }
 
+    if (result.ok && isOutcome(result.outcome) && result.outcome.status === 'RUNNING') {
+      const deferMs = Math.max(0, result.outcome.deferMs ?? this.pollMs);
+      const deferred = await this.queue.defer(task, deferMs, { note: result.outcome.note, result: result.outcome.result });
+      this.logger.info({ ...log, outcome: deferred ? 'DEFERRED' : 'lease lost', runAfter: task.runAfter, durationMs }, 'task deferred');
+      if (deferred) await this.settled(task);
+      return;
+    }
+
     if (result.ok && isOutcome(result.outcome)) {
       const done = await this.queue.complete(task, result.outcome);
       if (!done) {
@@ -263,9 +280,9 @@ export class Worker {
       return;
     }
 
-    let failure: { message: string; retryable: boolean };
+    let failure: { message: string; retryable: boolean; result?: unknown };
     if (!result.ok && result.error instanceof TaskError) {
-      failure = { message: result.error.message, retryable: result.error.retryable };
+      failure = { message: result.error.message, retryable: result.error.retryable, result: result.error.result };
     } else {
       failure = { message: INTERNAL_ERROR, retryable: true };
       const name = result.ok ? 'InvalidOutcome' : errorName(result.error);

@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { Operator } from '../auth/operators';
-import type { ActionOutcome, Connector, ErasurePlanStep, FieldChange, Identifier, SubjectKey } from '../connectors/connector';
+import { RemoteJobFailedError, type ActionOutcome, type Connector, type ErasurePlanStep, type FieldChange, type Identifier, type ResumeState, type SubjectKey } from '../connectors/connector';
 import { isHttpClientError } from '../connectors/http';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
 import type { DsrTaskEntity } from '../entities/dsr-task.entity';
 import { isPublicCode } from '../errors';
 import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from '../jobs/worker';
+import { AudienceRemovalService } from './audience-removal.service';
 import type { AuditService } from './audit.service';
 import type { ExportService } from './export.service';
 import { keyFor, normaliseSubject, type SubjectInputLike } from './identity';
@@ -20,8 +21,12 @@ type ActionType = 'ERASURE' | 'RESTRICTION' | 'OBJECTION' | 'RECTIFICATION';
 
 /** What a system step keeps with its task (shown as the SystemTask's fields and in the erasure report). */
 export interface ActionState {
-  outcome?: Omit<ActionOutcome, 'retainedUntil'> & { retainedUntil?: string };
+  outcome?: Omit<ActionOutcome, 'retainedUntil' | 'resume' | 'removals'> & { retainedUntil?: string };
   verifiedAt?: string;
+  /** Work going on at the system (a remote job): what its connector resumes from. */
+  resume?: ResumeState;
+  /** How many audience removals were recorded as the evidence (see AudienceRemovalService). */
+  removalsRecorded?: number;
   confirmed?: { by: string; at: string; evidence: string };
 }
 
@@ -47,6 +52,8 @@ export class ActionService {
   ) {}
 
   private exports?: ExportService;
+  /** The record of audience removals: the evidence in advertising systems. */
+  readonly removals = new AudienceRemovalService(this.ds);
 
   /** Every task kind the workers run: the export steps, the per-system step of every type, finalize. */
   handlers(exports: ExportService): Record<string, TaskHandler> {
@@ -75,8 +82,14 @@ export class ActionService {
     const state = (task.resultJson ? JSON.parse(task.resultJson) : {}) as ActionState;
     if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', note: 'no identifier this system can be searched by' };
     const outcome = await this.step(connector, r, type, key, state, ctx);
+    // a job still running is audited when it starts and when it ends, not at every check
+    if (outcome.status === 'RUNNING' && state.resume) return outcome;
     // the outcome of every system's step, and the fields a correction changed (never their values)
     const entries = [{ actor: ACTOR, action: `request.${type.toLowerCase()}.${connector.id}.${outcome.status.toLowerCase()}`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef }];
+    const recorded = (outcome.result as ActionState | undefined)?.removalsRecorded;
+    if (outcome.status === 'SUCCEEDED' && recorded) {
+      entries.push({ actor: ACTOR, action: `request.${type.toLowerCase()}.${connector.id}.removals_recorded`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef });
+    }
     if (type === 'RECTIFICATION' && outcome.status === 'SUCCEEDED') {
       for (const c of this.changesFor(r, connector.id)) entries.push({ actor: ACTOR, action: `request.rectified.${c.field}`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef });
     }
@@ -93,11 +106,14 @@ export class ActionService {
       if (state.confirmed) return await this.afterManualStep(connector, type, key, state, ctx.signal);
       switch (type) {
         case 'ERASURE':
-          return await this.erase(connector, key, ctx.signal);
+          return await this.erase(connector, r, key, ctx.signal, state.resume);
         case 'RESTRICTION':
           return connector.restrict ? done(await connector.restrict(key, r.liftRestriction !== 1, ctx.signal)) : manual(connector, type);
-        case 'OBJECTION':
-          return connector.suppressMarketing ? done(await connector.suppressMarketing(key, ctx.signal)) : manual(connector, type);
+        case 'OBJECTION': {
+          if (!connector.suppressMarketing) return manual(connector, type);
+          const outcome = await connector.suppressMarketing(key, ctx.signal, state.resume);
+          return (await this.remote(connector, r, outcome)) ?? done(outcome);
+        }
         case 'RECTIFICATION': {
           const changes = this.changesFor(r, connector.id);
           if (changes.length === 0) return { status: 'SKIPPED', note: 'no correction for this system' };
@@ -107,15 +123,46 @@ export class ActionService {
           throw new TaskError(`${String(type)} has no per-system step`, { retryable: false });
       }
     } catch (e) {
+      if (e instanceof RemoteJobFailedError) {
+        await this.removals.record(r.id, connector.id, e.removals);
+        // the failed job is forgotten: the retry starts a new one
+        throw new TaskError(e.message, { retryable: true, result: null });
+      }
       if (e instanceof TaskError || ctx.signal.aborted) throw e;
       throw safeFailure(connector, e);
     }
   }
 
-  private async erase(connector: Connector, key: SubjectKey, signal: AbortSignal): Promise<TaskOutcome> {
+  /**
+   * Records the audience removals an outcome reports. Work still going on at the system becomes a
+   * deferred task (RUNNING, no worker held); a finished step with removals is verified by the
+   * record: every removal in it applied. Undefined when the outcome has neither.
+   */
+  private async remote(connector: Connector, r: DsrRequestEntity, outcome: ActionOutcome): Promise<TaskOutcome | undefined> {
+    if (outcome.removals?.length) await this.removals.record(r.id, connector.id, outcome.removals);
+    if (outcome.status === 'IN_PROGRESS') {
+      const deferMs = Math.max(0, outcome.checkAgainAfterMs ?? 60_000);
+      const at = new Date(Date.now() + deferMs).toISOString();
+      const note = `${outcome.note ?? `${connector.system.name} is still working`}; checked again after ${at}`;
+      const state: ActionState = { resume: outcome.resume ?? {}, outcome: { status: 'IN_PROGRESS', note } };
+      return { status: 'RUNNING', note, deferMs, result: state };
+    }
+    if (outcome.removals === undefined || outcome.status !== 'SUCCEEDED') return undefined;
+    const evidence = await this.removals.evidence(r.id, connector.id);
+    if (!evidence.confirmed) {
+      throw new TaskError(`verification failed: ${connector.system.name} has not applied every recorded removal`, { retryable: true, result: null });
+    }
+    const note = `${outcome.note ?? ''} Recorded as evidence: ${evidence.removals} removal${evidence.removals === 1 ? '' : 's'} from ${evidence.audiences} audience${evidence.audiences === 1 ? '' : 's'}.`.trim();
+    const finished = done({ ...outcome, removals: undefined, note }, new Date().toISOString());
+    return { ...finished, result: { ...(finished.result as ActionState), removalsRecorded: evidence.removals } };
+  }
+
+  private async erase(connector: Connector, r: DsrRequestEntity, key: SubjectKey, signal: AbortSignal, resume: ResumeState | undefined): Promise<TaskOutcome> {
     if (!connector.erase) return manual(connector, 'ERASURE');
-    const plan = connector.planErasure ? await connector.planErasure(key, signal) : [];
-    const outcome = await connector.erase(key, signal);
+    const plan = connector.planErasure && !resume ? await connector.planErasure(key, signal) : [];
+    const outcome = await connector.erase(key, signal, resume);
+    const remote = await this.remote(connector, r, outcome);
+    if (remote) return remote;
     if (outcome.status === 'WAITING_FOR_OPERATOR') return done(outcome);
     const left = await this.leftOver(connector, key, plan, signal);
     if (left) throw new TaskError(`verification failed: ${connector.system.name} still holds ${left}`, { retryable: true });
@@ -196,7 +243,9 @@ export class ActionService {
 }
 
 function done(outcome: ActionOutcome, verifiedAt?: string): TaskOutcome {
-  const stored = { ...outcome, retainedUntil: outcome.retainedUntil?.toISOString() };
+  if (outcome.status === 'IN_PROGRESS') throw new TaskError('the system reported work in progress without a way to follow it', { retryable: true });
+  const { resume: _resume, removals: _removals, checkAgainAfterMs: _after, ...rest } = outcome;
+  const stored = { ...rest, retainedUntil: outcome.retainedUntil?.toISOString() };
   return { status: outcome.status, note: outcome.note ?? null, result: { outcome: stored, ...(verifiedAt ? { verifiedAt } : {}) } satisfies ActionState };
 }
 

@@ -107,7 +107,7 @@ describe('erasure, restriction, objection and rectification', () => {
     expect(task(req, 'limego').verifiedAt).toBeTruthy();
     expect(req.subject.length).toBeGreaterThan(1);
     expect(req.subject.every((i: any) => i.value === '<erased>')).toBe(true);
-    expect(req.erasureReport.systems.map((s: any) => s.system).sort()).toEqual(['app', 'hogia', 'limego', 'sendgrid']);
+    expect(req.erasureReport.systems.map((s: any) => s.system).sort()).toEqual(['app', 'googleads', 'hogia', 'limego', 'linkedin', 'sendgrid']);
 
     const after = await view({ email: anna.email });
     expect(after.erasedAt).toBeTruthy();

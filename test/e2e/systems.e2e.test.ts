@@ -155,7 +155,7 @@ describe('subject across the app, SendGrid, Lime Go and Hogia', () => {
   it('lists every system in the data map with its descriptor', async () => {
     const res = await gw.gql(TOKENS.VIEWER, '{ systems { id processor location transferSafeguard datasets { name legalBasis retention } } }');
     const ids = res.data.systems.map((s: any) => s.id);
-    expect(ids).toEqual(['app', 'sendgrid', 'limego', 'hogia']);
+    expect(ids).toEqual(['app', 'sendgrid', 'limego', 'hogia', 'linkedin', 'googleads']);
     const hogia = res.data.systems.find((s: any) => s.id === 'hogia');
     expect(hogia.datasets.find((d: any) => d.name === 'invoices')).toMatchObject({
       legalBasis: 'LEGAL_OBLIGATION',

@@ -187,6 +187,42 @@ describe(`TaskQueue on ${TEST_DATABASE}`, () => {
     expect(await load(ds, held.id)).toMatchObject({ state: 'ready', status: 'PENDING', attempts: 0, leaseOwner: null, leaseExpiresAt: null });
     expect(await q.claim()).toMatchObject({ id: held.id, attempts: 1 });
   });
+
+  it('defers a held task: RUNNING with its note and resume state, claimable after the delay, the attempt not counted', async () => {
+    await insertTasks(ds, 1, { runAfter: iso(t) });
+    const q = queue('a');
+    const held = (await q.claim())!;
+    const resume = { jobs: [{ userList: '7', job: 'customers/1/offlineUserDataJobs/2' }] };
+    expect(await q.defer(held, 5000, { note: 'processing; checked again later', result: { resume } })).toBe(true);
+    const row = await load(ds, held.id);
+    expect(row).toMatchObject({ state: 'ready', status: 'RUNNING', attempts: 0, leaseOwner: null, leaseExpiresAt: null, runAfter: iso(t + 5000), note: 'processing; checked again later', startedAt: iso(t) });
+    expect(JSON.parse(row!.resultJson!)).toEqual({ resume });
+    // no worker holds it meanwhile, and nobody can claim it before it is due
+    expect(await q.claim()).toBeNull();
+    expect(await queue('b').claim()).toBeNull();
+    t += 5000;
+    const again = (await queue('b').claim())!;
+    expect(again).toMatchObject({ id: held.id, attempts: 1, leaseOwner: 'b', status: 'RUNNING', startedAt: iso(t - 5000) });
+    expect(JSON.parse(again.resultJson!)).toEqual({ resume });
+    // deferring many times never uses up the attempts
+    for (let i = 0; i < 10; i++) {
+      const h = (await queue('b').claim()) ?? again;
+      expect(await queue('b').defer(h, 0)).toBe(true);
+    }
+    expect((await load(ds, held.id))!.attempts).toBe(0);
+    // a stale handle (the lease moved on) changes nothing
+    expect(await q.defer(held, 0)).toBe(false);
+  });
+
+  it('a failure may replace the stored state (a failed remote job is forgotten, so a retry starts afresh)', async () => {
+    await insertTasks(ds, 1, { runAfter: iso(t) });
+    const q = queue('a');
+    const held = (await q.claim())!;
+    expect(await q.defer(held, 0, { result: { resume: { job: 'x' } } })).toBe(true);
+    const again = (await q.claim())!;
+    expect(await q.fail(again, { message: 'the removal job failed', retryable: true, result: null })).toBe('retry');
+    expect(await load(ds, held.id)).toMatchObject({ state: 'ready', status: 'PENDING', resultJson: null, lastError: 'the removal job failed', attempts: 1 });
+  });
 });
 
 describe('backoffDelay', () => {

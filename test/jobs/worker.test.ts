@@ -205,6 +205,37 @@ describe(`Worker on ${TEST_DATABASE}`, () => {
     expect(handler).not.toHaveBeenCalled();
   });
 
+  it('a RUNNING outcome defers the task: the worker is free for other work, and the task resumes with its stored state', async () => {
+    const [remote, other] = await insertTasks(ds, 2);
+    const seen: unknown[] = [];
+    const settled: string[] = [];
+    newWorker(
+      newQueue('w1'),
+      {
+        system: async (t) => {
+          if (t.id === other!.id) return { status: 'SUCCEEDED' };
+          const stored = t.resultJson ? (JSON.parse(t.resultJson) as { checks: number }) : { checks: 0 };
+          seen.push(stored.checks);
+          if (stored.checks < 2) return { status: 'RUNNING', note: `job running (${stored.checks})`, deferMs: 400, result: { checks: stored.checks + 1 } };
+          return { status: 'SUCCEEDED', note: 'job done' };
+        },
+      },
+      { concurrency: 1, onSettled: async (t) => void settled.push(`${t.id === remote!.id ? 'remote' : 'other'}:${t.status}`) },
+    );
+    // while the remote job runs, the task is ready (not leased) and shown RUNNING, and the one worker slot runs the other task
+    const waiting = await until(async () => {
+      const row = await load(ds, remote!.id);
+      return row.state === 'ready' && row.status === 'RUNNING' && row;
+    });
+    expect(waiting).toMatchObject({ leaseOwner: null, attempts: 0 });
+    expect(waiting.note).toMatch(/^job running/);
+    expect((await untilDone(other!.id)).status).toBe('SUCCEEDED');
+    const done = await untilDone(remote!.id);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', note: 'job done', attempts: 1 });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(settled.filter((s) => s.startsWith('remote'))).toEqual(['remote:RUNNING', 'remote:RUNNING', 'remote:SUCCEEDED']);
+  });
+
   it('stop() lets a handler finish within the grace period', async () => {
     const [task] = await insertTasks(ds, 1);
     const started = deferred();

@@ -4,7 +4,7 @@ import { startSimulators, writeDemoCredentials } from '../../simulators';
 import { startSendGridSimulator } from '../../simulators/sendgrid';
 import { http, jsonBody, TempDirs, TEST_USERS } from './helpers';
 
-const SECRETS = new Set(['apiKey', 'clientSecret', 'signingKey', 'organizationGuid']);
+const SECRETS = new Set(['apiKey', 'clientSecret', 'signingKey', 'organizationGuid', 'accessToken', 'developerToken', 'clientId', 'refreshToken', 'accessTokens']);
 const stateWithoutSecrets = (dataDir: string, name: string) =>
   JSON.parse(readFileSync(path.join(dataDir, 'simulators', `${name}.json`), 'utf8'), (k, v) => (SECRETS.has(k) ? undefined : v));
 
@@ -19,7 +19,7 @@ describe('startSimulators', () => {
       const urls = [sims.sendgrid.baseUrl, sims.limego.baseUrl, sims.hogia.baseUrl];
       expect(new Set(urls).size).toBe(3);
       for (const url of urls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      for (const name of ['sendgrid', 'limego', 'hogia']) expect(existsSync(path.join(dataDir, 'simulators', `${name}.json`))).toBe(true);
+      for (const name of ['sendgrid', 'limego', 'hogia', 'linkedin', 'googleads']) expect(existsSync(path.join(dataDir, 'simulators', `${name}.json`))).toBe(true);
 
       const file = writeDemoCredentials(dataDir, sims.credentials());
       const creds = JSON.parse(readFileSync(file, 'utf8'));
@@ -41,7 +41,7 @@ describe('startSimulators', () => {
   it('generates the same state on any data dir, and regenerates it for another world', async () => {
     const [a, b] = [dirs.make(), dirs.make()];
     for (const dataDir of [a, b]) await (await startSimulators({ dataDir, users: TEST_USERS })).close();
-    for (const name of ['sendgrid', 'limego', 'hogia']) expect(stateWithoutSecrets(b, name)).toEqual(stateWithoutSecrets(a, name));
+    for (const name of ['sendgrid', 'limego', 'hogia', 'linkedin', 'googleads']) expect(stateWithoutSecrets(b, name)).toEqual(stateWithoutSecrets(a, name));
 
     let sg = await startSendGridSimulator({ dataDir: a, users: TEST_USERS });
     await http(`${sg.baseUrl}/v3/asm/suppressions/global`, jsonBody({ recipient_emails: ['anna.lindqvist@northwind.example'] }, 'POST', { authorization: `Bearer ${sg.key}` }));
