@@ -8,6 +8,7 @@ import type { DownloadService } from './services/download.service';
 import type { RequestService } from './services/request.service';
 import { SystemLoaders } from './services/system-loaders';
 import type { SubjectService } from './services/subject.service';
+import type { UploadService } from './services/upload.service';
 
 /** The long-lived services a request may use. */
 export interface Services {
@@ -16,6 +17,7 @@ export interface Services {
   audit: AuditService;
   requests: RequestService;
   actions: ActionService;
+  uploads: UploadService;
   downloads: DownloadService;
   operators: OperatorDirectory;
   deadlineMs: (connectorId: string) => number;

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createContext, type GatewayContext, type Services } from './context';
 import { ErrorCode, isPublicCode } from './errors';
+import { manualUploadRoute } from './upload.route';
 
 /** Apollo's own codes for a request that is not valid GraphQL or has wrong variables. */
 const INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -84,6 +85,8 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
       .on('error', () => res.destroy())
       .pipe(res);
   });
+  // what an operator found in a system without an API, for an access request waiting on it
+  app.post('/requests/:id/systems/:system/files', ...manualUploadRoute(opts.services));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

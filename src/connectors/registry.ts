@@ -5,10 +5,11 @@ import { appConnectorFactory } from './app/app.connector';
 import { limeGoConnectorFactory } from './limego/limego.connector';
 import type { Connector, ConnectorFactory } from './connector';
 import { hogiaConnectorFactory } from './hogia/hogia.connector';
+import { manualConnectorFactory } from './manual/manual.connector';
 import { sendgridConnectorFactory } from './sendgrid/sendgrid.connector';
 
 /** Every connector kind the gateway knows, by name. */
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory, manualConnectorFactory];
 
 /** The enabled connectors of one gateway, in configuration order. */
 export class ConnectorRegistry {

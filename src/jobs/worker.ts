@@ -9,6 +9,8 @@ export interface TaskOutcome {
   note?: string | null;
   /** Step-specific state kept with the task as JSON. */
   result?: unknown;
+  /** WAITING_FOR_OPERATOR: when the person's time is up (ISO-8601). */
+  dueAt?: string | null;
 }
 
 export interface TaskContext {
