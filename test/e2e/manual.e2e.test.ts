@@ -289,8 +289,19 @@ describe('systems without an API (manual steps)', () => {
     expect(task(await get(fresh.id), 'hogia-lon').dueAt).toBe(due);
 
     // once confirmed, it is no longer waiting
+    expect((await upload(fresh.id, 'teams', { bytes: CSV, type: 'text/csv', name: 'chats.csv' })).status).toBe(201);
     for (const id of MANUAL) await confirm(fresh.id, id, 'searched, nothing found');
     await until(fresh.id, ['COMPLETED']);
     expect(await overdueIds(true)).not.toContain(fresh.id);
+
+    // when the export expires, the uploaded files go with it
+    const uploads = path.join(gw.dataDir, 'uploads', fresh.id);
+    expect(readdirSync(uploads)).toHaveLength(1);
+    await gw.gateway.store.query("UPDATE dsr_tasks SET run_after = ? WHERE request_id = ? AND kind = 'expire-export'", [new Date(Date.now() - 1000).toISOString(), fresh.id]);
+    const end = Date.now() + 30_000;
+    while (existsSync(uploads) && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
+    expect(existsSync(uploads)).toBe(false);
+    expect(existsSync(path.join(gw.dataDir, 'exports', `${fresh.id}.zip`))).toBe(false);
+    expect(await gw.gateway.store.query('SELECT id FROM manual_uploads WHERE request_id = ?', [fresh.id])).toEqual([]);
   });
 });
