@@ -196,7 +196,7 @@ export class ExportService {
     };
   }
 
-  /** The export file and the staged records are deleted when the export expires. */
+  /** The export file, the staged records and the uploaded files are deleted when the export expires. */
   private async expire(task: DsrTaskEntity): Promise<TaskOutcome> {
     await this.removeExport((await this.request(task)).id);
     return { status: 'SUCCEEDED' };
