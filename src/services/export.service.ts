@@ -204,9 +204,10 @@ export class ExportService {
 
   /** Deletes a request's export file, staged records and uploaded files (at expiry, or when the person is erased). */
   async removeExport(requestId: string): Promise<void> {
-    await rm(this.exportFile(requestId), { force: true });
+    // the zip last: once it is gone, so is everything it was made from
     await rm(this.stagingDir(requestId), { recursive: true, force: true });
     await this.opts.uploads.remove(requestId);
+    await rm(this.exportFile(requestId), { force: true });
     await this.ds.getRepository(DsrRequestEntity).update({ id: requestId }, { exportFile: null });
   }
 }

@@ -113,7 +113,7 @@ describe('manual connector settings', () => {
     expect(errorOf(settings)).toContain('connectors.hogia-lon.datasets: dataset names must be unique');
   });
 
-  it('is configured in DSR_CONFIG_FILE with kind "manual", and the demo adds its three systems only without a file', () => {
+  it('is configured in DSR_CONFIG_FILE with kind "manual", and the demo adds its three systems only without a file or operators of its own', () => {
     const file = path.join(dir, 'connectors.json');
     writeFileSync(file, JSON.stringify({ connectors: { payroll: valid() } }));
     const config = loadConfig({ DSR_DATA_DIR: dir, DSR_CONFIG_FILE: file, DSR_APP_DATABASE_URL: `sqlite:${path.join(dir, 'app.sqlite')}` });
@@ -121,6 +121,7 @@ describe('manual connector settings', () => {
     expect(registry.get('payroll')).toBeInstanceOf(ManualConnector);
     expect(defaultManualSystems(config)).toEqual({});
     expect(defaultManualSystems({ ...loadConfig({ DSR_DATA_DIR: dir, NODE_ENV: 'test' }), env: 'production' })).toEqual({});
+    expect(defaultManualSystems(loadConfig({ DSR_DATA_DIR: dir, DSR_OPERATORS: 'ann:OPERATOR:t1' }))).toEqual({});
     const demo = defaultManualSystems(loadConfig({ DSR_DATA_DIR: dir }));
     expect(Object.keys(demo)).toEqual(['hogia-lon', 'office365', 'teams']);
     // the demo's own settings are valid

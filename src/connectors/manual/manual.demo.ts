@@ -1,7 +1,7 @@
 /**
  * The demo company's systems without an API, as its DSR_CONFIG_FILE would describe them: payroll
  * (Hogia lön, file import/export only) and Microsoft 365 content that needs eDiscovery (Office 365
- * files, Teams). `npm start` adds them when the configuration names no manual system.
+ * files, Teams). `npm start` adds them to the demo (see defaultManualSystems).
  */
 import type { Config, ConnectorSettings } from '../../config';
 
@@ -203,8 +203,12 @@ export function demoManualSystems(connectors: Record<string, ConnectorSettings>)
   return Object.fromEntries(Object.entries(DEMO_MANUAL_SYSTEMS).filter(([id]) => !connectors[id]).map(([id, s]) => [id, structuredClone(s)]));
 }
 
-/** `npm start` without DSR_CONFIG_FILE (never in production): the demo company's systems without an API. */
-export function defaultManualSystems(config: Pick<Config, 'env' | 'configFile' | 'connectors'>): Record<string, ConnectorSettings> {
-  if (config.env === 'production' || config.configFile) return {};
+/**
+ * The demo as `npm start` runs it, with neither DSR_CONFIG_FILE nor DSR_OPERATORS (never in
+ * production): the demo company's systems without an API. A gateway given its own operators or
+ * connector file describes its systems itself.
+ */
+export function defaultManualSystems(config: Pick<Config, 'env' | 'configFile' | 'connectors' | 'operators'>): Record<string, ConnectorSettings> {
+  if (config.env === 'production' || config.configFile || config.operators) return {};
   return demoManualSystems(config.connectors);
 }
