@@ -153,6 +153,7 @@ const envSchema = z.object({
   DSR_LEASE_MS: intIn('DSR_LEASE_MS', 500, 3_600_000, 30_000),
   DSR_EXPORT_TTL_HOURS: intIn('DSR_EXPORT_TTL_HOURS', 1, 24 * 365, 24 * 30),
   DSR_DOWNLOAD_LINK_TTL_HOURS: intIn('DSR_DOWNLOAD_LINK_TTL_HOURS', 1, 24 * 30, 24),
+  DSR_UPLOAD_MAX_MB: intIn('DSR_UPLOAD_MAX_MB', 1, 1024, 25),
   DSR_PUBLIC_URL: z.url({ message: 'DSR_PUBLIC_URL must be the URL operators reach the gateway at, e.g. https://dsr.example.se' }).optional(),
   DSR_SIMULATORS: z.enum(['on', 'off'], { message: 'DSR_SIMULATORS must be on or off' }).default('on'),
   DSR_SIM_SENDGRID_PORT: intIn('DSR_SIM_SENDGRID_PORT', 0, 65535, 0),
@@ -219,9 +220,13 @@ export interface Config {
   workers: { enabled: boolean; concurrency: number; leaseMs: number };
   exportTtlMs: number;
   downloadLinkTtlMs: number;
+  /** Largest file an operator may upload for a system without an API. */
+  uploadMaxBytes: number;
   /** Base of download links; default: the address the gateway listens on. */
   publicUrl?: string;
   connectors: Record<string, ConnectorSettings>;
+  /** DSR_CONFIG_FILE, when connector settings come from a file (the demo's systems without an API apply only without one). */
+  configFile?: string;
   /** The embedded demo app database, used when the app connector has no databaseUrl. */
   demo: { users: number; events: number; appDatabase: DatabaseLocation };
   /**
@@ -360,8 +365,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workers: { enabled: env.DSR_WORKERS === 'on', concurrency: env.DSR_WORKER_CONCURRENCY, leaseMs: env.DSR_LEASE_MS },
     exportTtlMs: env.DSR_EXPORT_TTL_HOURS * 3_600_000,
     downloadLinkTtlMs: env.DSR_DOWNLOAD_LINK_TTL_HOURS * 3_600_000,
+    uploadMaxBytes: env.DSR_UPLOAD_MAX_MB * 1024 * 1024,
     publicUrl: env.DSR_PUBLIC_URL?.replace(/\/+$/, ''),
     connectors,
+    configFile: env.DSR_CONFIG_FILE || undefined,
     demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },
     simulators: {
       enabled: env.DSR_SIMULATORS === 'on' && !isProd,

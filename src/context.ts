@@ -11,6 +11,7 @@ import type { RateLimits } from './services/rate-limits';
 import type { RequestService } from './services/request.service';
 import { SystemLoaders } from './services/system-loaders';
 import type { SubjectService } from './services/subject.service';
+import type { UploadService } from './services/upload.service';
 
 /** The long-lived services a request may use. */
 export interface Services {
@@ -19,6 +20,7 @@ export interface Services {
   audit: AuditService;
   requests: RequestService;
   actions: ActionService;
+  uploads: UploadService;
   downloads: DownloadService;
   operators: OperatorDirectory;
   /** Access tokens of the company's identity provider, when one is configured. */

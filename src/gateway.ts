@@ -17,6 +17,7 @@ import { DownloadService } from './services/download.service';
 import { ExportService } from './services/export.service';
 import { ActionService } from './services/action.service';
 import { RateLimits } from './services/rate-limits';
+import { UploadService } from './services/upload.service';
 import { SystemLoaders } from './services/system-loaders';
 import { TaskQueue, Worker } from './jobs';
 import { hostname } from 'node:os';
@@ -64,11 +65,14 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
   const tombstones = new TombstoneService(store, keyed);
   const subjects = new SubjectService(registry, audit, keyed, config.maxSubjectsPerCall, tombstones);
   const requests = new RequestService(store, registry, audit, keyed, { maxAttempts: config.taskMaxAttempts, wake: () => wakeWorkers() }, tombstones);
+  metrics.watchOverdueManualSteps(() => requests.overdueManualStepsBySystem());
   const identifyLoaders = () => new SystemLoaders((c) => deadlineMs(c.id), logger, { identifyOnly: true });
+  const uploads = new UploadService(store, registry, requests, audit, logger, { dataDir: config.dataDir, maxBytes: config.uploadMaxBytes });
   const exports = new ExportService(store, registry, subjects, requests, audit, {
     dataDir: config.dataDir,
     exportTtlMs: config.exportTtlMs,
     identifyLoaders,
+    uploads,
   });
   const actions = new ActionService(store, registry, subjects, requests, audit, tombstones, { identifyLoaders, deadlineMs });
   const services: Services = {
@@ -76,6 +80,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     audit,
     requests,
     actions,
+    uploads,
     downloads: new DownloadService(store, requests, audit, {
       linkTtlMs: config.downloadLinkTtlMs,
       publicUrl: () => config.publicUrl ?? listeningUrl,

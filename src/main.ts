@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
+import { defaultManualSystems } from './connectors/manual/manual.demo';
 import { prepareDemo, startDemoSystems, writeDemoSubjects } from './demo';
 import { createGateway } from './gateway';
 import { createLogger } from './logger';
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const demo = await prepareDemo(config, logger);
   const systems = await startDemoSystems(config);
-  config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
+  const manual = defaultManualSystems(config);
+  config = { ...config, connectors: { ...config.connectors, ...systems.connectors, ...manual } };
   const gateway = await createGateway({ config, logger, operators: demo.operators, hmacKey: demo.hmacKey });
   const url = await gateway.listen();
   const samples = demo.demoData ? await writeDemoSubjects(config, gateway) : [];
@@ -29,6 +31,10 @@ async function main(): Promise<void> {
     const creds = systems.simulators.credentials();
     out.push('', `Simulators (credentials in ${config.dataDir}/demo-credentials.json):`);
     for (const id of Object.keys(systems.connectors)) out.push(`  ${id.padEnd(8)} ${creds[id as keyof typeof creds].baseUrl}`);
+  }
+  if (Object.keys(manual).length) {
+    out.push('', 'Systems without an API (tasks for a person; files: POST /requests/<id>/systems/<system>/files):');
+    for (const [id, s] of Object.entries(manual)) out.push(`  ${id.padEnd(10)} ${String(s.name)}`);
   }
   if (demo.demoOperators) {
     out.push('', 'Demo operators (Authorization: Bearer <token>):');

@@ -14,6 +14,7 @@ import { type GatewayMetrics, graphqlMetrics, httpMetrics } from './metrics';
 import { OperatorDirectory } from './auth/operators';
 import { aliasLimit, costLimit, depthLimit } from './graphql-limits';
 import { bodyErrors, corsPolicy, securityHeaders } from './http-security';
+import { manualUploadRoute } from './upload.route';
 
 /** Apollo's own codes for a request that is not valid GraphQL or has wrong variables. */
 const INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -130,6 +131,8 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
       .on('error', () => res.destroy())
       .pipe(res);
   });
+  // what an operator found in a system without an API, for an access request waiting on it
+  app.post('/requests/:id/systems/:system/files', ...manualUploadRoute(opts.services));
   app.use(
     '/graphql',
     (_req, res, next) => {

@@ -69,7 +69,24 @@ export interface SystemSnapshot {
   /** Processing of this subject is restricted in this system (Art. 18). */
   restricted: boolean;
   datasets: DatasetSnapshot[];
+  /** Safe text about what the gateway could not see here (e.g. a system only a person can search). */
+  note?: string;
 }
+
+/**
+ * A system that only a person can search or change (no API): who does its manual steps, and how
+ * many days a step may wait for them.
+ */
+export interface ManualStepSettings {
+  /** A role or team, e.g. "Payroll administrator (HR)"; never a person's name. */
+  owner: string;
+  dueDays: number;
+  /** False when the gateway cannot read the system: a person's confirmation is then the only verification. */
+  readable: boolean;
+}
+
+/** The request types a person may have to carry out by hand. */
+export type ManualRequestType = 'ACCESS' | 'PORTABILITY' | 'ERASURE' | 'RESTRICTION' | 'OBJECTION' | 'RECTIFICATION';
 
 export interface Connector {
   readonly id: string;
@@ -111,9 +128,13 @@ export interface Connector {
   rectify?(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome>;
   /**
    * What a person must do in this system for a request type it cannot carry out by API (shown
-   * with the WAITING_FOR_OPERATOR task); verification then reads the system again.
+   * with the WAITING_FOR_OPERATOR task); verification then reads the system again. A system that
+   * names a step for ACCESS (or PORTABILITY) is searched by a person: the operator uploads what
+   * they found and confirms.
    */
-  manualInstructions?(type: 'ERASURE' | 'RESTRICTION' | 'OBJECTION' | 'RECTIFICATION'): string | undefined;
+  manualInstructions?(type: ManualRequestType): string | undefined;
+  /** Who does this system's manual steps and how long they may take (default: no named owner, DEFAULT_MANUAL_DUE_DAYS). */
+  readonly manualSteps?: ManualStepSettings;
 }
 
 export type ErasureAction = 'DELETE' | 'ANONYMIZE' | 'RETAIN' | 'MANUAL' | 'SUPPRESS';
@@ -189,6 +210,9 @@ export interface ConnectorObserver {
   httpExchange(exchange: import('./http').HttpExchange): void;
   breakerChanged(system: string, state: import('./http').BreakerState): void;
 }
+
+/** Days a manual step may wait for a person when its system does not say. */
+export const DEFAULT_MANUAL_DUE_DAYS = 7;
 
 export function emptySnapshot(datasets: readonly DatasetDescriptor[]): SystemSnapshot {
   return { found: false, restricted: false, datasets: datasets.map((d) => ({ name: d.name, records: [] })) };

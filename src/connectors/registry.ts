@@ -5,12 +5,13 @@ import { appConnectorFactory } from './app/app.connector';
 import { limeGoConnectorFactory } from './limego/limego.connector';
 import type { Connector, ConnectorFactory, ConnectorObserver } from './connector';
 import { hogiaConnectorFactory } from './hogia/hogia.connector';
+import { manualConnectorFactory } from './manual/manual.connector';
 import { sendgridConnectorFactory } from './sendgrid/sendgrid.connector';
 import { linkedinConnectorFactory } from './linkedin/linkedin.connector';
 import { googleAdsConnectorFactory } from './googleads/googleads.connector';
 
 /** Every connector kind the gateway knows, by name. */
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory, linkedinConnectorFactory, googleAdsConnectorFactory];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory, linkedinConnectorFactory, googleAdsConnectorFactory, manualConnectorFactory];
 
 /** The enabled connectors of one gateway, in configuration order. */
 export class ConnectorRegistry {

@@ -9,6 +9,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity('dsr_tasks')
 @Index('ux_dsr_tasks_request_system', ['requestId', 'kind', 'system'], { unique: true })
 @Index('ix_dsr_tasks_claim', ['state', 'runAfter'])
+@Index('ix_dsr_tasks_waiting', ['status', 'dueAt'])
 export class DsrTaskEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -63,6 +64,13 @@ export class DsrTaskEntity {
   @Column({ type: 'varchar', length: 1000, nullable: true })
   note!: string | null;
 
+  /**
+   * A step waiting for a person (WAITING_FOR_OPERATOR): when its time is up (the system's
+   * dueDays after it began waiting). ISO-8601 UTC.
+   */
+  @Column({ name: 'due_at', type: 'varchar', length: 24, nullable: true })
+  dueAt!: string | null;
+
   /** Step-specific state as JSON (e.g. the staged files of an export), never shown to callers. */
   @Column({ name: 'result_json', type: 'text', nullable: true })
   resultJson!: string | null;
@@ -80,6 +88,7 @@ export class DsrTaskEntity {
       finishedAt: null,
       recordsExported: null,
       note: null,
+      dueAt: null,
       resultJson: null,
       ...fields,
     });

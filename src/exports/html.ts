@@ -53,7 +53,17 @@ const L = {
   rights: t('Dina rättigheter', 'Your rights'),
   complain: t('Rätt att klaga', 'Right to complain'),
   aboutFiles: t('Om filerna', 'About the files'),
+  uploaded: t('Filer som en person hittade i systemet', 'Files a person found in the system'),
+  originalName: t('Ursprungligt filnamn', 'Original file name'),
+  size: t('Storlek (byte)', 'Size (bytes)'),
 } as const;
+
+/** A system without an API, searched by a person. */
+const SEARCHED_BY_HAND = (owner: string | null, at: string): Text =>
+  t(
+    `Systemet saknar API: det söktes igenom av en person${owner ? ` (${owner})` : ''}, som bekräftade sökningen ${at}.`,
+    `The system has no API: a person${owner ? ` (${owner})` : ''} searched it and confirmed the search at ${at}.`,
+  );
 
 const STATUS: Record<ExportSystemStatus, Text> = {
   SUCCEEDED: t('Hämtad', 'Retrieved'),
@@ -115,10 +125,11 @@ function tableOfContents(systems: readonly ManifestSystem[]): string {
         (d.entries.length ? ` ${d.entries.map(entryLink).join(' ')}` : '') +
         '</li>',
     );
+    const files = (s.files ?? []).map((f) => `<li>${entryLink(f.entry)} (${escapeHtml(f.originalName)})</li>`);
     return (
       `<li><a href="#${escapeHtml(systemAnchor(s.id))}">${escapeHtml(s.name)}</a> ` +
       `<span class="status-${s.status}">${label(STATUS[s.status])}</span>` +
-      (datasets.length ? `<ul>${datasets.join('')}</ul>` : '') +
+      (datasets.length || files.length ? `<ul>${datasets.join('')}${files.join('')}</ul>` : '') +
       '</li>'
     );
   });
@@ -140,6 +151,16 @@ function datasetTable(system: ManifestSystem, art15: Art15Information): string {
   });
   const head = [L.dataset, L.description, L.legalBasis, L.retention, L.records, L.files].map((h) => `<th>${label(h)}</th>`).join('');
   return `<h4>${label(L.datasets)}</h4><table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function uploadedFiles(system: ManifestSystem): string {
+  const files = system.files ?? [];
+  if (files.length === 0) return '';
+  const rows = files.map(
+    (f) => `<tr><td>${entryLink(f.entry)}</td><td>${escapeHtml(f.originalName)}</td><td class="n">${f.size}</td><td><code>${escapeHtml(f.sha256)}</code></td></tr>`,
+  );
+  const head = [L.files, L.originalName, L.size].map((h) => `<th>${label(h)}</th>`).join('') + '<th>SHA-256</th>';
+  return `<h4>${label(L.uploaded)}</h4><table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function portabilitySection(system: ManifestSystem): string {
@@ -165,7 +186,9 @@ function systemSection(system: ManifestSystem): string {
     `<section id="${escapeHtml(systemAnchor(system.id))}"><h3>${escapeHtml(system.name)} <code>${escapeHtml(system.id)}</code></h3>` +
     `<p>${label(L.status)}: <span class="status-${system.status}">${label(STATUS[system.status])}</span></p>` +
     (system.error !== null ? `<p class="error">${label(L.error)}: ${escapeHtml(system.error)}</p>` : '') +
+    (system.manualStep ? `<p>${label(SEARCHED_BY_HAND(system.manualStep.owner, system.manualStep.confirmedAt))}</p>` : '') +
     datasetTable(system, a) +
+    uploadedFiles(system) +
     portabilitySection(system) +
     '<dl>' +
     `<dt>${label(L.purposes)}</dt><dd>${list(a.purposes)}</dd>` +

@@ -9,9 +9,10 @@ export {
   type ExportInput,
   type ExportRequestInput,
   type ExportSystemInput,
+  type ExportUploadInput,
   type ExportZipResult,
 } from './package';
-export type { Manifest, ManifestDataset, ManifestEntry, ManifestSystem, ExportRequestType, ExportSystemStatus } from './manifest';
+export type { Manifest, ManifestDataset, ManifestEntry, ManifestFile, ManifestSystem, ExportRequestType, ExportSystemStatus } from './manifest';
 export { MANIFEST_FORMAT } from './manifest';
 export { art15Information, IMY, SUBJECT_RIGHTS, type Art15Information, type ExportSystemDescriptor } from './art15';
 export { portabilityScope, portableFields, PORTABILITY_STATEMENT, type PortabilityScope } from './portability';

@@ -28,9 +28,23 @@ export interface ManifestSystem {
   error: string | null;
   /** A FAILED system lists none: what it holds is unknown. */
   datasets: ManifestDataset[];
+  /** A system without an API: the role whose person searched it, and when they confirmed. */
+  manualStep?: { owner: string | null; confirmedAt: string };
+  /** Files that person found and uploaded, as they are in the zip. */
+  files?: ManifestFile[];
   art15: Art15Information;
   /** PORTABILITY only: what of this system was included and what was left out. */
   portability?: PortabilityScope;
+}
+
+/** One uploaded file: its entry in the zip, and the uploaded name as metadata only. */
+export interface ManifestFile {
+  entry: string;
+  originalName: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  uploadedAt: string;
 }
 
 export interface ManifestEntry {

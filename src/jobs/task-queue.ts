@@ -40,6 +40,8 @@ export interface TaskOutcomeRecord {
   note?: string | null;
   /** Stored as JSON in result_json; undefined leaves what is there. */
   result?: unknown;
+  /** WAITING_FOR_OPERATOR: when the person's time is up (ISO-8601); undefined leaves what is there. */
+  dueAt?: string | null;
 }
 
 export interface Takeover {
@@ -212,6 +214,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     if (outcome.recordsExported !== undefined) next.recordsExported = outcome.recordsExported;
     if (outcome.note !== undefined) next.note = outcome.note === null ? null : cap(outcome.note, NOTE_MAX);
     if (outcome.result !== undefined) next.resultJson = outcome.result === null ? null : JSON.stringify(outcome.result);
+    if (outcome.dueAt !== undefined) next.dueAt = outcome.dueAt;
     if (!(await this.updateHeld(task, next))) return false;
     Object.assign(task, next);
     return true;

@@ -15,6 +15,8 @@ export interface TaskOutcome {
   result?: unknown;
   /** RUNNING: how long until the task is run again. */
   deferMs?: number;
+  /** WAITING_FOR_OPERATOR: when the person's time is up (ISO-8601). */
+  dueAt?: string | null;
 }
 
 export interface TaskContext {

@@ -153,27 +153,19 @@ export class GatewayMetrics {
         for (const r of rows) this.set({ type: r.type }, Number(r.n));
       },
     });
+  }
 
+  /** Steps waiting for a person past their own or their request's deadline, per system that can wait for one. */
+  watchOverdueManualSteps(source: () => Promise<{ system: string; overdue: number }[]>): void {
     new Gauge({
-      name: 'dsr_manual_steps_waiting',
-      help: 'Steps waiting for a person, by system and whether the request is past its due date',
-      labelNames: ['system', 'overdue'] as const,
+      name: 'dsr_manual_steps_overdue',
+      help: 'Steps waiting for a person past their own deadline or their request’s, by system',
+      labelNames: ['system'] as const,
       registers: [this.registry],
       async collect() {
-        const rows = await store
-          .getRepository(DsrTaskEntity)
-          .createQueryBuilder('t')
-          .innerJoin(DsrRequestEntity, 'r', 'r.id = t.requestId')
-          .select('t.system', 'system')
-          .addSelect(`CASE WHEN r.dueAt < :now THEN 'true' ELSE 'false' END`, 'overdue')
-          .addSelect('COUNT(*)', 'n')
-          .where('t.status = :waiting', { waiting: 'WAITING_FOR_OPERATOR' })
-          .setParameter('now', now())
-          .groupBy('t.system')
-          .addGroupBy('overdue')
-          .getRawMany<{ system: string; overdue: string; n: string | number }>();
+        const counts = await source();
         this.reset();
-        for (const r of rows) this.set({ system: r.system, overdue: r.overdue }, Number(r.n));
+        for (const c of counts) this.set({ system: c.system }, c.overdue);
       },
     });
   }

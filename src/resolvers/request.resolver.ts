@@ -127,14 +127,14 @@ export class RequestResolver {
   @FieldResolver(() => [SystemTask])
   async tasks(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<SystemTask[]> {
     const tasks = await tasksLoader(ctx).load(r.id);
-    return tasks.filter((t) => t.kind === 'system').map(toSystemTask);
+    return tasks.filter((t) => t.kind === 'system').map((t) => toSystemTask(t, r, viewerOnly(ctx)));
   }
 
   @FieldResolver(() => ErasureReport, { nullable: true, description: 'ERASURE' })
   async erasureReport(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<ErasureReport | null> {
     if (r.type !== 'ERASURE') return null;
     const tasks = await tasksLoader(ctx).load(r.id);
-    return { completedAt: r.completedAt, systems: tasks.filter((t) => t.kind === 'system').map(toSystemTask) };
+    return { completedAt: r.completedAt, systems: tasks.filter((t) => t.kind === 'system').map((t) => toSystemTask(t, r, viewerOnly(ctx))) };
   }
 
   @FieldResolver(() => Float, { description: '0..1' })
@@ -158,9 +158,13 @@ export class RequestResolver {
   }
 }
 
-function toSystemTask(t: DsrTaskEntity): SystemTask {
+/** An operator who may only view (no identifier values, no free text about the person). */
+const viewerOnly = (ctx: GatewayContext) => !ctx.operator!.roles.some((role) => role !== Role.VIEWER);
+
+function toSystemTask(t: DsrTaskEntity, r: DsrRequest, hideText: boolean): SystemTask {
   const state = (t.resultJson ? JSON.parse(t.resultJson) : {}) as ActionState;
   const o = state.outcome;
+  const stepDue = t.dueAt ? new Date(t.dueAt) : null;
   return {
     system: t.system,
     status: t.status,
@@ -176,5 +180,10 @@ function toSystemTask(t: DsrTaskEntity): SystemTask {
     legalBasis: o?.legalBasis ?? null,
     verifiedAt: state.verifiedAt ? new Date(state.verifiedAt) : null,
     note: t.note,
+    owner: state.owner ?? null,
+    dueAt: stepDue && stepDue > r.dueAt ? r.dueAt : stepDue,
+    confirmedBy: state.confirmed?.by ?? null,
+    confirmedAt: state.confirmed ? new Date(state.confirmed.at) : null,
+    evidence: state.confirmed ? (hideText ? '<hidden>' : state.confirmed.evidence) : null,
   };
 }

@@ -22,6 +22,15 @@ export class SystemTask {
   @Field(() => String, { nullable: true, description: 'why they are retained, e.g. "bokföringslagen 7 kap. 2 §"' }) legalBasis!: string | null;
   @Field(() => DateTimeResolver, { nullable: true, description: 'erasure re-checked in the system after it ran' }) verifiedAt!: Date | null;
   @Field(() => String, { nullable: true }) note!: string | null;
+  @Field(() => String, { nullable: true, description: 'the role that must do a manual step, e.g. "Payroll administrator (HR)"' }) owner!: string | null;
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: "a manual step: when it must be done (the system's days for it from when it began waiting, or the request's dueAt if earlier)",
+  })
+  dueAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'who confirmed the manual step' }) confirmedBy!: string | null;
+  @Field(() => DateTimeResolver, { nullable: true }) confirmedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'what the person who confirmed the manual step said they did (hidden from a VIEWER)' }) evidence!: string | null;
 }
 
 @ObjectType()

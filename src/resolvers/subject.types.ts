@@ -72,6 +72,9 @@ export class SystemData {
   @Field(() => [DatasetData])
   datasets!: DatasetData[];
 
+  @Field(() => String, { nullable: true, description: 'what the gateway could not see here, e.g. a system without an API that a person must search' })
+  note!: string | null;
+
   static from(result: SystemResult): SystemData {
     const datasets = (result.snapshot?.datasets ?? []).map((d) => Object.assign(new DatasetData(), { name: d.name, totalCount: d.records.length, rows: d.records }));
     return Object.assign(new SystemData(), {
@@ -81,6 +84,7 @@ export class SystemData {
       fetchedAt: result.fetchedAt,
       recordCount: datasets.reduce((n, d) => n + d.totalCount, 0),
       datasets,
+      note: result.snapshot?.note ?? null,
     });
   }
 }

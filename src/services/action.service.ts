@@ -11,6 +11,7 @@ import { AudienceRemovalService } from './audience-removal.service';
 import type { AuditService } from './audit.service';
 import type { ExportService } from './export.service';
 import { keyFor, normaliseSubject, type SubjectInputLike } from './identity';
+import { manualStepsOf, waitingForOperator } from './manual-step';
 import { EXPORT_TYPES, type RequestService } from './request.service';
 import type { SubjectService } from './subject.service';
 import type { SystemLoaders } from './system-loaders';
@@ -28,6 +29,8 @@ export interface ActionState {
   /** How many audience removals were recorded as the evidence (see AudienceRemovalService). */
   removalsRecorded?: number;
   confirmed?: { by: string; at: string; evidence: string };
+  /** The role that must do a manual step. */
+  owner?: string;
 }
 
 export interface PlannedStep extends ErasurePlanStep {
@@ -84,6 +87,12 @@ export class ActionService {
     const outcome = await this.step(connector, r, type, key, state, ctx);
     // a job still running is audited when it starts and when it ends, not at every check
     if (outcome.status === 'RUNNING' && state.resume) return outcome;
+    if (outcome.status === 'WAITING_FOR_OPERATOR' && outcome.dueAt === undefined) {
+      // a connector's own manual step: it gets the system's deadline and owner too
+      const waiting = waitingForOperator(connector, outcome.note ?? '');
+      outcome.dueAt = waiting.dueAt;
+      outcome.result = { ...(waiting.result as object), ...(outcome.result as object) };
+    }
     // the outcome of every system's step, and the fields a correction changed (never their values)
     const entries = [{ actor: ACTOR, action: `request.${type.toLowerCase()}.${connector.id}.${outcome.status.toLowerCase()}`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef }];
     const recorded = (outcome.result as ActionState | undefined)?.removalsRecorded;
@@ -117,7 +126,7 @@ export class ActionService {
         case 'RECTIFICATION': {
           const changes = this.changesFor(r, connector.id);
           if (changes.length === 0) return { status: 'SKIPPED', note: 'no correction for this system' };
-          return connector.rectify ? done(await connector.rectify(key, changes, ctx.signal)) : manual(connector, type);
+          return connector.rectify ? done(await connector.rectify(key, changes, ctx.signal)) : manual(connector, type, changes.map((c) => c.field));
         }
         default:
           throw new TaskError(`${String(type)} has no per-system step`, { retryable: false });
@@ -173,6 +182,11 @@ export class ActionService {
   private async afterManualStep(connector: Connector, type: ActionType, key: SubjectKey, state: ActionState, signal: AbortSignal): Promise<TaskOutcome> {
     const by = `confirmed by ${state.confirmed!.by}`;
     if (type !== 'ERASURE') return { status: 'SUCCEEDED', note: by, result: { ...state, outcome: { status: 'SUCCEEDED', note: by } } };
+    if (!manualStepsOf(connector).readable) {
+      // nothing to read again: the person's confirmation, with their evidence, is the verification
+      const note = `${by}; ${connector.system.name} has no API to read again, so the confirmation (${state.confirmed!.at}) is the verification`;
+      return { status: 'SUCCEEDED', note, result: { ...state, outcome: { status: 'SUCCEEDED', note }, verifiedAt: state.confirmed!.at } };
+    }
     const left = await this.leftOver(connector, key, [], signal);
     if (left) {
       throw new TaskError(`verification failed: ${connector.system.name} still holds ${left} after the confirmed manual step`, { retryable: false });
@@ -208,7 +222,8 @@ export class ActionService {
             .subjectOf(other)
             .map((i) => (i.erased || !named.has(`${i.kind}:${i.value}`) ? i : { kind: i.kind, value: this.tombstones.hashOf(i), source: i.source, erased: true }));
           await this.ds.getRepository(DsrRequestEntity).update({ id }, { subjectJson: JSON.stringify(hashed), note: null, changesJson: null });
-          if (id !== r.id && other.exportFile) await this.exports?.removeExport(id);
+          // the export file, its staged records and any files uploaded for it
+          if (id !== r.id && EXPORT_TYPES.includes(other.type)) await this.exports?.removeExport(id);
         }
       }
       // the embedded store: erased text leaves the write-ahead log too
@@ -249,11 +264,14 @@ function done(outcome: ActionOutcome, verifiedAt?: string): TaskOutcome {
   return { status: outcome.status, note: outcome.note ?? null, result: { outcome: stored, ...(verifiedAt ? { verifiedAt } : {}) } satisfies ActionState };
 }
 
-/** A system without an API for this: a person must act (WAITING_FOR_OPERATOR), or there is nothing to do. */
-function manual(connector: Connector, type: ActionType): TaskOutcome {
+/**
+ * A system without an API for this: a person must act (WAITING_FOR_OPERATOR, with the fields a
+ * correction names), or there is nothing to do.
+ */
+function manual(connector: Connector, type: ActionType, fields: string[] = []): TaskOutcome {
   const instructions = connector.manualInstructions?.(type);
   if (!instructions) return { status: 'SKIPPED', note: `${connector.system.name} cannot do this by API and names no manual step` };
-  return { status: 'WAITING_FOR_OPERATOR', note: instructions, result: { outcome: { status: 'WAITING_FOR_OPERATOR', note: instructions } } };
+  return waitingForOperator(connector, fields.length ? `${instructions} Fields: ${fields.join(', ')}.` : instructions);
 }
 
 /** Upstream trouble becomes a retryable failure with a message safe to show. */

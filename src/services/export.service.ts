@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { Connector, RecordSink, Row, SubjectKey } from '../connectors/connector';
+import type { Connector, ManualRequestType, RecordSink, Row, SubjectKey } from '../connectors/connector';
 import { isHttpClientError } from '../connectors/http';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
@@ -14,6 +14,9 @@ import { keyFor } from './identity';
 import type { RequestService } from './request.service';
 import type { SubjectService } from './subject.service';
 import type { SystemLoaders } from './system-loaders';
+import type { ActionState } from './action.service';
+import { manualStepsOf, waitingForOperator } from './manual-step';
+import { toUploadedFile, type UploadService } from './upload.service';
 
 /** Progress of a running export is stored at most this often (one UPDATE each). */
 const PROGRESS_EVERY_MS = 250;
@@ -24,6 +27,8 @@ export interface ExportServiceOptions {
   exportTtlMs: number;
   /** Loaders for the identify step (identifiers only, not every record). */
   identifyLoaders: () => SystemLoaders;
+  /** Files operators upload for the systems a person must search. */
+  uploads: UploadService;
 }
 
 /**
@@ -82,6 +87,8 @@ export class ExportService {
     const r = await this.request(task);
     const connector = this.registry.get(task.system);
     if (!connector) throw new TaskError('this system is no longer configured', { retryable: false });
+    const instructions = connector.manualInstructions?.(r.type as ManualRequestType);
+    if (instructions) return this.searchedByHand(task, r, connector, instructions);
     const key = keyFor(connector, this.requests.subjectOf(r));
     if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', recordsExported: 0, result: { staged: { datasets: [] } } };
     await this.audit.record({ actor: ACTOR, action: 'request.system_read', requestId: r.id, subjectRef: r.subjectRef });
@@ -111,6 +118,20 @@ export class ExportService {
     return { status: found ? 'SUCCEEDED' : 'NOT_FOUND', recordsExported: written, result: { staged } };
   }
 
+  /**
+   * A system a person searches: the step waits (WAITING_FOR_OPERATOR, with the instructions and
+   * the owner) until confirmManualStep; then it holds the files uploaded meanwhile (SUCCEEDED), or
+   * nothing was found (NOT_FOUND).
+   */
+  private async searchedByHand(task: DsrTaskEntity, r: DsrRequestEntity, connector: Connector, instructions: string): Promise<TaskOutcome> {
+    const state = (task.resultJson ? JSON.parse(task.resultJson) : {}) as ActionState;
+    if (!state.confirmed) return waitingForOperator(connector, instructions);
+    const files = (await this.opts.uploads.list(r.id)).filter((u) => u.system === connector.id);
+    const status = files.length ? 'SUCCEEDED' : 'NOT_FOUND';
+    const note = `confirmed by ${state.confirmed.by}; ${files.length ? `${files.length} file(s) uploaded` : 'nothing found'}`;
+    return { status, note, recordsExported: files.length, result: { ...state, outcome: { status, note }, staged: { datasets: [] } } };
+  }
+
   private async read(connector: Connector, key: SubjectKey, sink: RecordSink, signal: AbortSignal): Promise<boolean> {
     if (connector.exportRecords) return (await connector.exportRecords(key, sink, signal)).found;
     const [snapshot] = await connector.collect([key], signal);
@@ -122,17 +143,24 @@ export class ExportService {
   private async package(task: DsrTaskEntity, ctx: TaskContext): Promise<TaskOutcome> {
     const r = await this.request(task);
     const tasks = await this.ds.getRepository(DsrTaskEntity).findBy({ requestId: r.id, kind: 'system' });
+    const uploads = await this.opts.uploads.list(r.id);
     const systems: ExportSystemInput[] = [];
     for (const t of tasks) {
       const connector = this.registry.get(t.system);
       if (!connector) continue;
-      const staged = t.resultJson ? (JSON.parse(t.resultJson) as { staged?: StagingResult }).staged : undefined;
+      const state = t.resultJson ? (JSON.parse(t.resultJson) as ActionState & { staged?: StagingResult }) : {};
+      const staged = state.staged;
+      const files = t.status === 'SUCCEEDED' ? uploads.filter((u) => u.system === t.system) : [];
       systems.push({
         id: t.system,
         descriptor: connector.system,
         status: t.status === 'FAILED' ? 'FAILED' : t.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'NOT_FOUND',
         error: t.status === 'FAILED' ? (t.lastError ?? 'the system could not be read') : undefined,
         staged: t.status === 'SUCCEEDED' ? staged : undefined,
+        ...(state.confirmed && connector.manualInstructions?.(r.type as ManualRequestType)
+          ? { manualStep: { owner: state.owner ?? (manualStepsOf(connector).owner || null), confirmedAt: state.confirmed.at } }
+          : {}),
+        files: files.map((u) => ({ ...toUploadedFile(u), file: this.opts.uploads.storedFile(u) })),
       });
     }
     const order = this.registry.connectors.map((c) => c.id);
@@ -162,19 +190,24 @@ export class ExportService {
       if (expiry) await m.getRepository(DsrTaskEntity).update({ id: expiry.id }, { state: 'ready', status: 'PENDING', runAfter: expiresAt, attempts: 0 });
       else await m.getRepository(DsrTaskEntity).insert(DsrTaskEntity.create({ requestId: r.id, kind: 'expire-export', system: '-', state: 'ready', runAfter: expiresAt, maxAttempts: task.maxAttempts }));
     });
-    return { status: 'SUCCEEDED', recordsExported: systems.reduce((n, s) => n + (s.staged?.datasets.reduce((k, d) => k + d.count, 0) ?? 0), 0) };
+    return {
+      status: 'SUCCEEDED',
+      recordsExported: systems.reduce((n, s) => n + (s.staged?.datasets.reduce((k, d) => k + d.count, 0) ?? 0) + (s.files?.length ?? 0), 0),
+    };
   }
 
-  /** The export file and the staged records are deleted when the export expires. */
+  /** The export file, the staged records and the uploaded files are deleted when the export expires. */
   private async expire(task: DsrTaskEntity): Promise<TaskOutcome> {
     await this.removeExport((await this.request(task)).id);
     return { status: 'SUCCEEDED' };
   }
 
-  /** Deletes a request's export file and staged records (at expiry, or when the person is erased). */
+  /** Deletes a request's export file, staged records and uploaded files (at expiry, or when the person is erased). */
   async removeExport(requestId: string): Promise<void> {
-    await rm(this.exportFile(requestId), { force: true });
+    // the zip last: once it is gone, so is everything it was made from
     await rm(this.stagingDir(requestId), { recursive: true, force: true });
+    await this.opts.uploads.remove(requestId);
+    await rm(this.exportFile(requestId), { force: true });
     await this.ds.getRepository(DsrRequestEntity).update({ id: requestId }, { exportFile: null });
   }
 }

@@ -202,8 +202,10 @@ export class RequestService {
     const q = this.ds.getRepository(DsrRequestEntity).createQueryBuilder('r');
     if (filter.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
     if (filter.type?.length) q.andWhere('r.type IN (:...type)', { type: filter.type });
-    if (filter.overdue === true) q.andWhere('r.dueAt < :now AND r.status IN (:...open)', { now: nowIso(), open: OPEN_STATUSES });
-    if (filter.overdue === false) q.andWhere('(r.dueAt >= :now OR r.status NOT IN (:...open))', { now: nowIso(), open: OPEN_STATUSES });
+    // overdue: an open request past its deadline, or with a manual step waiting past its own
+    const lateStep = `EXISTS (SELECT 1 FROM dsr_tasks t WHERE t.request_id = r.id AND t.status = 'WAITING_FOR_OPERATOR' AND t.due_at < :now)`;
+    if (filter.overdue === true) q.andWhere(`r.status IN (:...open) AND (r.dueAt < :now OR ${lateStep})`, { now: nowIso(), open: OPEN_STATUSES });
+    if (filter.overdue === false) q.andWhere(`(r.status NOT IN (:...open) OR (r.dueAt >= :now AND NOT ${lateStep}))`, { now: nowIso(), open: OPEN_STATUSES });
     const totalCount = await q.getCount();
     if (filter.after) {
       const [receivedAt, id] = decodeRequestCursor(filter.after);
@@ -211,6 +213,29 @@ export class RequestService {
     }
     const rows = await q.orderBy('r.receivedAt', 'DESC').addOrderBy('r.id', 'DESC').take(filter.first + 1).getMany();
     return { rows: rows.slice(0, filter.first), totalCount, hasNextPage: rows.length > filter.first };
+  }
+
+  /**
+   * Manual steps past their time, per system (for /metrics): steps waiting for a person whose own
+   * deadline (the system's dueDays) or whose request's deadline has passed. Every system that can
+   * wait for a person is listed, with 0 when none of its steps is late.
+   */
+  async overdueManualStepsBySystem(now = new Date()): Promise<{ system: string; overdue: number }[]> {
+    const rows = (await this.ds
+      .getRepository(DsrTaskEntity)
+      .createQueryBuilder('t')
+      .innerJoin(DsrRequestEntity, 'r', 'r.id = t.requestId')
+      .select('t.system', 'system')
+      .addSelect('COUNT(*)', 'overdue')
+      .where("t.kind = 'system' AND t.status = 'WAITING_FOR_OPERATOR'")
+      .andWhere('r.status IN (:...open)', { open: OPEN_STATUSES })
+      .andWhere('(t.dueAt < :now OR r.dueAt < :now)', { now: now.toISOString() })
+      .groupBy('t.system')
+      .getRawMany()) as { system: string; overdue: string | number }[];
+    const counts = new Map(rows.map((r) => [r.system, Number(r.overdue)]));
+    const systems = this.registry.connectors.filter((c) => c.manualInstructions || c.manualSteps).map((c) => c.id);
+    for (const system of counts.keys()) if (!systems.includes(system)) systems.push(system);
+    return systems.map((system) => ({ system, overdue: counts.get(system) ?? 0 }));
   }
 
   /** Four eyes: an APPROVER who did not submit the erasure starts it. */

@@ -104,7 +104,7 @@ describe('GET /metrics', () => {
     const r = await until(overdue, ['AWAITING_MANUAL_STEPS', 'COMPLETED', 'PARTIALLY_COMPLETED']);
     const waiting = r.tasks.filter((t: { status: string }) => t.status === 'WAITING_FOR_OPERATOR').map((t: { system: string }) => t.system);
     const after = (await scrape()).values;
-    for (const system of waiting) expect(after.get(`dsr_manual_steps_waiting{system="${system}",overdue="true"}`)).toBe(1);
+    for (const system of waiting) expect(after.get(`dsr_manual_steps_overdue{system="${system}"}`)).toBe(1);
     expect(waiting.length).toBeGreaterThan(0);
   });
 

@@ -77,6 +77,23 @@ describe('roles: every operation against every role and no token', () => {
     }
   }
 
+  // the one operation outside GraphQL that takes a bearer token: uploading a file for a manual step
+  for (const who of Object.keys(TOKEN) as Who[]) {
+    const expected = who === 'OPERATOR' ? [404, 'NOT_FOUND'] : who === 'none' || who === 'bogus' ? [401, 'UNAUTHENTICATED'] : [403, 'FORBIDDEN'];
+    it(`POST /requests/:id/systems/:system/files as ${who}: ${expected[1]}`, async () => {
+      const form = new FormData();
+      form.append('file', new Blob(['a;b\n1;2\n'], { type: 'text/csv' }), 'found.csv');
+      const token = TOKEN[who];
+      const res = await fetch(`${gw.url}/requests/${NO_SUCH_REQUEST}/systems/hogia-lon/files`, {
+        method: 'POST',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        body: form,
+      });
+      const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+      expect([res.status, body.errors.map((e) => e.extensions.code)]).toEqual([expected[0], [expected[1]]]);
+    });
+  }
+
   it('does not accept a token in another scheme or with extra characters', async () => {
     for (const header of [`Basic ${TOKENS.OPERATOR}`, `Bearer  ${TOKENS.OPERATOR}`, `bearer${TOKENS.OPERATOR}`, `Bearer ${TOKENS.OPERATOR}x`]) {
       const res = await fetch(`${gw.url}/graphql`, {

@@ -7,6 +7,7 @@ import type { AppConnector } from '../../src/connectors/app/app.connector';
 import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
 import type { RunningSimulators } from '../../simulators/index';
 import { startDemoSystems } from '../../src/demo';
+import { demoManualSystems } from '../../src/connectors/manual/manual.demo';
 import { createGateway, type Gateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, tempDir, type TestDatabase } from './databases';
@@ -53,6 +54,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** Start the simulators of SendGrid, Lime Go and Hogia and connect to them, as `npm start` does. */
   simulators?: boolean;
+  /** Add the demo's systems without an API (hogia-lon, office365, teams), as `npm start` does. */
+  manualSystems?: boolean;
   /** Settings merged into connectors after the simulators are wired (e.g. a short breaker cool-down). */
   tune?: Record<string, Record<string, unknown>>;
   /** Reuse databases of another test gateway (several processes on one store). */
@@ -102,7 +105,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   }
   let config = loadConfig(env);
   const systems = opts.simulators ? await startDemoSystems(config) : { connectors: {}, simulators: undefined };
-  config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
+  config = { ...config, connectors: { ...config.connectors, ...systems.connectors, ...(opts.manualSystems ? demoManualSystems(config.connectors) : {}) } };
   for (const [id, extra] of Object.entries(opts.tune ?? {})) config.connectors[id] = { ...config.connectors[id]!, ...extra };
   const logs: string[] = [];
   const sink = new Writable({

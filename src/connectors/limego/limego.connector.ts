@@ -8,6 +8,7 @@ import type {
   ErasurePlanStep,
   FieldChange,
   Identifier,
+  ManualRequestType as SpiManualRequestType,
   SubjectKey,
   SystemSnapshot,
 } from '../connector';
@@ -132,8 +133,9 @@ export class LimeGoConnector implements Connector {
     return this.manualStep(subject, `${MANUAL_INSTRUCTIONS.RECTIFICATION} Fields: ${fields.join(', ')}.`, signal);
   }
 
-  manualInstructions(type: ManualRequestType): string {
-    return MANUAL_INSTRUCTIONS[type];
+  /** Lime Go is read by API: only its changes are manual. */
+  manualInstructions(type: SpiManualRequestType): string | undefined {
+    return Object.hasOwn(MANUAL_INSTRUCTIONS, type) ? MANUAL_INSTRUCTIONS[type as ManualRequestType] : undefined;
   }
 
   private async manualStep(subject: SubjectKey, instructions: string, signal: AbortSignal): Promise<ActionOutcome> {
