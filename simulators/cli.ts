@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       sendgridErasejob: parseRateLimit(env.DSR_SIM_SENDGRID_ERASEJOB_RATE_LIMIT),
       limego: parseRateLimit(env.DSR_SIM_LIMEGO_RATE_LIMIT),
       hogia: parseRateLimit(env.DSR_SIM_HOGIA_RATE_LIMIT),
+      zoom: parseRateLimit(env.DSR_SIM_ZOOM_RATE_LIMIT),
     },
   });
   const file = writeDemoCredentials(dataDir, sims.credentials());

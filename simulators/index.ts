@@ -9,10 +9,11 @@ import type { RateLimit } from './common/rate-limit';
 import { startHogiaSimulator, type HogiaSimulator } from './hogia';
 import { startLimeGoSimulator, type LimeGoSimulator } from './limego';
 import { startSendGridSimulator, type SendGridSimulator } from './sendgrid';
+import { startZoomSimulator, type ZoomSimulator } from './zoom';
 import { buildWorld, DEFAULT_USERS, WORLD_SEED, type DemoWorld } from './world';
 
-export type SimulatorId = 'sendgrid' | 'limego' | 'hogia';
-export const SIMULATOR_IDS: readonly SimulatorId[] = ['sendgrid', 'limego', 'hogia'];
+export type SimulatorId = 'sendgrid' | 'limego' | 'hogia' | 'zoom';
+export const SIMULATOR_IDS: readonly SimulatorId[] = ['sendgrid', 'limego', 'hogia', 'zoom'];
 
 export interface StartSimulatorsOptions {
   dataDir: string;
@@ -28,6 +29,7 @@ export interface RunningSimulators {
   sendgrid: SendGridSimulator;
   limego: LimeGoSimulator;
   hogia: HogiaSimulator;
+  zoom: ZoomSimulator;
   /** The demo world (built on first use). */
   world(): DemoWorld;
   /** What demo-credentials.json holds. */
@@ -49,6 +51,16 @@ export interface DemoCredentials {
     apiVersion: string;
     invoicesPath: string;
   };
+  zoom: {
+    /** The API base (…/v2). */
+    baseUrl: string;
+    /** The client secret. */
+    key: string;
+    clientId: string;
+    accountId: string;
+    tokenUrl: string;
+    hostUserIds: string[];
+  };
 }
 
 export async function startSimulators(options: StartSimulatorsOptions): Promise<RunningSimulators> {
@@ -63,17 +75,19 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
     startSendGridSimulator({ ...common, port: options.ports?.sendgrid, rateLimit: limits.sendgrid, erasejobRateLimit: limits.sendgridErasejob }),
     startLimeGoSimulator({ ...common, port: options.ports?.limego, rateLimit: limits.limego }),
     startHogiaSimulator({ ...common, port: options.ports?.hogia, rateLimit: limits.hogia }),
+    startZoomSimulator({ ...common, port: options.ports?.zoom, rateLimit: limits.zoom }),
   ]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
     throw failed.reason;
   }
-  const [sendgrid, limego, hogia] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [SendGridSimulator, LimeGoSimulator, HogiaSimulator];
+  const [sendgrid, limego, hogia, zoom] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [SendGridSimulator, LimeGoSimulator, HogiaSimulator, ZoomSimulator];
   return {
     sendgrid,
     limego,
     hogia,
+    zoom,
     world,
     credentials: () => ({
       sendgrid: { baseUrl: sendgrid.baseUrl, key: sendgrid.key },
@@ -88,9 +102,17 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
         apiVersion: hogia.apiVersion,
         invoicesPath: hogia.invoicesPath,
       },
+      zoom: {
+        baseUrl: zoom.apiBaseUrl,
+        key: zoom.key,
+        clientId: zoom.clientId,
+        accountId: zoom.accountId,
+        tokenUrl: zoom.tokenUrl,
+        hostUserIds: zoom.hostUserIds,
+      },
     }),
     close: async () => {
-      await Promise.all([sendgrid.close(), limego.close(), hogia.close()]);
+      await Promise.all([sendgrid.close(), limego.close(), hogia.close(), zoom.close()]);
     },
   };
 }
@@ -107,4 +129,5 @@ export type { RateLimit } from './common/rate-limit';
 export type { HogiaSimulator } from './hogia';
 export type { LimeGoSimulator } from './limego';
 export type { SendGridSimulator } from './sendgrid';
+export type { ZoomSimulator } from './zoom';
 export { buildWorld, sampleSubjects, demoSubjectsJson, type DemoWorld, type SampleSubject } from './world';

@@ -112,6 +112,7 @@ const envSchema = z.object({
   DSR_SIM_SENDGRID_PORT: intIn('DSR_SIM_SENDGRID_PORT', 0, 65535, 0),
   DSR_SIM_LIMEGO_PORT: intIn('DSR_SIM_LIMEGO_PORT', 0, 65535, 0),
   DSR_SIM_HOGIA_PORT: intIn('DSR_SIM_HOGIA_PORT', 0, 65535, 0),
+  DSR_SIM_ZOOM_PORT: intIn('DSR_SIM_ZOOM_PORT', 0, 65535, 0),
   DSR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'DSR_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
 });
 
@@ -143,7 +144,7 @@ export interface Config {
    * In-process simulators of the external systems, started for every built-in HTTP system the
    * configuration does not connect to a real service (never in production).
    */
-  simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number } };
+  simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number; zoom: number } };
   logLevel: string;
 }
 
@@ -234,7 +235,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },
     simulators: {
       enabled: env.DSR_SIMULATORS === 'on' && !isProd,
-      ports: { sendgrid: env.DSR_SIM_SENDGRID_PORT, limego: env.DSR_SIM_LIMEGO_PORT, hogia: env.DSR_SIM_HOGIA_PORT },
+      ports: { sendgrid: env.DSR_SIM_SENDGRID_PORT, limego: env.DSR_SIM_LIMEGO_PORT, hogia: env.DSR_SIM_HOGIA_PORT, zoom: env.DSR_SIM_ZOOM_PORT },
     },
     logLevel: env.DSR_LOG_LEVEL,
   };

@@ -100,6 +100,16 @@ export async function startDemoSystems(config: Config): Promise<DemoSystems> {
       apiVersion: creds.hogia.apiVersion,
       invoicesPath: creds.hogia.invoicesPath,
     },
+    zoom: {
+      kind: 'zoom',
+      enabled: true,
+      baseUrl: creds.zoom.baseUrl,
+      tokenUrl: creds.zoom.tokenUrl,
+      accountId: creds.zoom.accountId,
+      clientId: creds.zoom.clientId,
+      clientSecret: creds.zoom.key,
+      hostUserIds: creds.zoom.hostUserIds,
+    },
   };
   return { simulators, connectors: Object.fromEntries(missing.map((id) => [id, all[id]!])) };
 }

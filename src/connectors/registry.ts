@@ -6,9 +6,10 @@ import { limeGoConnectorFactory } from './limego/limego.connector';
 import type { Connector, ConnectorFactory } from './connector';
 import { hogiaConnectorFactory } from './hogia/hogia.connector';
 import { sendgridConnectorFactory } from './sendgrid/sendgrid.connector';
+import { zoomConnectorFactory } from './zoom/zoom.connector';
 
 /** Every connector kind the gateway knows, by name. */
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory, zoomConnectorFactory];
 
 /** The enabled connectors of one gateway, in configuration order. */
 export class ConnectorRegistry {
