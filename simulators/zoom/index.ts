@@ -10,7 +10,8 @@
  * expires them (the simulator never expires one).
  *
  * Control (no auth): /__sim/faults; GET /__sim/state/registrants?email= (an address's
- * registrations, exact match); GET /__sim/state/stats ({tokensIssued, throttled});
+ * registrations, exact match); GET /__sim/state/stats ({tokensIssued, throttled: 429s answered,
+ * apiCalls: API calls that reached the routes});
  * POST /__sim/tokens/revoke (every token issued so far answers 401 from now on).
  */
 import express from 'express';
@@ -62,7 +63,7 @@ export async function startZoomSimulator(options: ZoomSimulatorOptions): Promise
     signingKey: secret(32),
     tokenGeneration: 1,
   }));
-  const stats = { tokensIssued: 0, throttled: 0 };
+  const stats = { tokensIssued: 0, throttled: 0, apiCalls: 0 };
   const issuer = (): ZoomIssuer => ({
     accountId: state.data.accountId,
     clientId: state.data.clientId,
@@ -107,6 +108,7 @@ export async function startZoomSimulator(options: ZoomSimulatorOptions): Promise
       app.post(TOKEN_PATH, express.urlencoded({ extended: false }), tokenEndpoint(issuer, () => (stats.tokensIssued += 1)));
       const api = express.Router();
       api.use((req, res, next) => {
+        stats.apiCalls += 1;
         if (validBearer(issuer(), req.get('authorization'))) return next();
         sendZoomError(res, 401, INVALID_TOKEN.code, INVALID_TOKEN.message);
       });

@@ -9,7 +9,7 @@
  * predicate keeps are held in memory.
  */
 import { z } from 'zod';
-import { HttpError, type HttpClient, type QueryValue } from '../http';
+import { DeadlineError, HttpError, type HttpClient, type HttpRequest, type HttpResponse, type Pacer, type QueryValue } from '../http';
 
 export const REGISTRANT_STATUSES = ['pending', 'approved', 'denied'] as const;
 
@@ -46,6 +46,8 @@ export interface ZoomApiOptions {
   pageSize: number;
   /** `type=scheduled` (held and upcoming webinars) instead of `type=upcoming`. */
   includePastWebinars: boolean;
+  /** Spaces the calls to stay under Zoom's per-second limits. */
+  pacer: Pacer;
 }
 
 export class ZoomApi {
@@ -72,7 +74,7 @@ export class ZoomApi {
    * registrant or the webinar no longer exists), which is what a delete wants.
    */
   async deleteRegistrant(webinarId: string, registrantId: string, signal: AbortSignal): Promise<'deleted' | 'gone'> {
-    const res = await this.http.request({
+    const res = await this.request({
       method: 'DELETE', path: '/webinars/{webinarId}/registrants/{registrantId}', params: { webinarId, registrantId }, signal, expect: [404],
     });
     return res.status === 404 ? 'gone' : 'deleted';
@@ -96,6 +98,16 @@ export class ZoomApi {
     return kept;
   }
 
+  /** One call, in its turn (see Pacer). */
+  private async request(req: HttpRequest): Promise<HttpResponse<unknown>> {
+    try {
+      await this.options.pacer.turn(req.signal);
+    } catch {
+      throw new DeadlineError(this.http.system, req.method, req.path);
+    }
+    return this.http.request<unknown>(req);
+  }
+
   /** Reads a list page by page with next_page_token; a webinar deleted meanwhile (404) is an empty list. */
   private async pages<S extends typeof webinarPage | typeof registrantPage>(
     path: string,
@@ -108,7 +120,7 @@ export class ZoomApi {
     let token: string | undefined;
     const seen = new Set<string>();
     for (let n = 0; n < MAX_PAGES; n++) {
-      const res = await this.http.request<unknown>({
+      const res = await this.request({
         method: 'GET', path, params, signal, expect: path.startsWith('/webinars/') ? [404] : [],
         query: { ...query, page_size: this.options.pageSize, next_page_token: token },
       });

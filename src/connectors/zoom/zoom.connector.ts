@@ -11,7 +11,7 @@ import {
   type SubjectKey,
   type SystemSnapshot,
 } from '../connector';
-import { ClientCredentialsTokenProvider, createHttpClient } from '../http';
+import { ClientCredentialsTokenProvider, createHttpClient, Pacer } from '../http';
 import { ZoomApi, type Registration } from './zoom.api';
 import { ZOOM_DESCRIPTOR } from './zoom.descriptor';
 import { parseZoomSettings } from './zoom.settings';
@@ -115,6 +115,11 @@ export const zoomConnectorFactory: ConnectorFactory = {
       extraParams: { account_id: s.accountId },
     });
     const http = createHttpClient(id, s, env, { auth: tokens });
-    return new ZoomConnector(id, new ZoomApi(http, { hostUserIds: s.hostUserIds, pageSize: s.pageSize, includePastWebinars: s.includePastWebinars }));
+    return new ZoomConnector(id, new ZoomApi(http, {
+      hostUserIds: s.hostUserIds,
+      pageSize: s.pageSize,
+      includePastWebinars: s.includePastWebinars,
+      pacer: new Pacer(s.requestsPerSecond),
+    }));
   },
 };

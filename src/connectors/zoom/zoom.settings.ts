@@ -25,6 +25,12 @@ export const zoomSettingsSchema = httpSettingsSchema.extend({
   includePastWebinars: z.boolean().default(true),
   /** Records per page asked for (Zoom's largest is 300). */
   pageSize: z.number().int().min(1).max(300).default(300),
+  /**
+   * Calls started per second at most. Zoom's limits are per account and per category (a Pro
+   * account: 20 a second for lists, "Medium"; 30 for single records, "Light"), shared with every
+   * other app of the account; the default leaves a quarter of the Medium limit to them.
+   */
+  requestsPerSecond: z.number().min(0.1).max(1000).default(15),
 });
 
 export type ZoomSettings = z.infer<typeof zoomSettingsSchema> & { clientSecret: string };
