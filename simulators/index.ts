@@ -52,10 +52,11 @@ export interface DemoCredentials {
     invoicesPath: string;
   };
   zoom: {
-    /** The API base (…/v2). */
     baseUrl: string;
     /** The client secret. */
     key: string;
+    /** `${baseUrl}/v2` */
+    apiBaseUrl: string;
     clientId: string;
     accountId: string;
     tokenUrl: string;
@@ -103,8 +104,9 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
         invoicesPath: hogia.invoicesPath,
       },
       zoom: {
-        baseUrl: zoom.apiBaseUrl,
+        baseUrl: zoom.baseUrl,
         key: zoom.key,
+        apiBaseUrl: zoom.apiBaseUrl,
         clientId: zoom.clientId,
         accountId: zoom.accountId,
         tokenUrl: zoom.tokenUrl,

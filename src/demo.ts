@@ -103,7 +103,7 @@ export async function startDemoSystems(config: Config): Promise<DemoSystems> {
     zoom: {
       kind: 'zoom',
       enabled: true,
-      baseUrl: creds.zoom.baseUrl,
+      baseUrl: creds.zoom.apiBaseUrl,
       tokenUrl: creds.zoom.tokenUrl,
       accountId: creds.zoom.accountId,
       clientId: creds.zoom.clientId,
