@@ -135,6 +135,7 @@ export function seedZoom(cast: WorldCast, random: Random, now: number): ZoomData
   };
   const byRef = new Map(cast.people.map((p) => [p.ref, p]));
   const taken = new Set(cast.people.map((p) => normalisedEmail(p.email)));
+  const phones = new Set(cast.people.map((p) => p.phone).filter((p): p is string => p !== null));
 
   const anna = byRef.get('app-1');
   if (anna) {
@@ -176,7 +177,13 @@ export function seedZoom(cast: WorldCast, random: Random, now: number): ZoomData
       let email = `${local}@${domain}`;
       for (let n = 2; taken.has(email); n++) email = `${local}${n}@${domain}`;
       taken.add(email);
-      const phone = chance(random, 0.3) ? `+4670${digits(random, 7)}` : '';
+      let phone = '';
+      if (chance(random, 0.3)) {
+        // a number nobody else in the world has, so enrichment by phone finds only this sign-up
+        do phone = `+4672${digits(random, 7)}`;
+        while (phones.has(phone));
+        phones.add(phone);
+      }
       add(w, { first_name, last_name, email, phone, org: '', job_title: '', city: pick(random, CITIES) }, drawStatus(random));
     }
   });
