@@ -116,6 +116,34 @@ describe('zoom connector', () => {
     expect(lines.join('\n')).not.toContain(ANNA.email);
   });
 
+  it('shares scans between collects running at once, and never one that started before a caller asked', async () => {
+    const sim = await simulator(UNLIMITED);
+    const c = connector(sim, { requestsPerSecond: 100 });
+    const first = collect(c, [{ email: [ANNA.email] }]);
+    expect(c.scans.scans).toBe(1);
+    // while the first scan runs, one of Anna's registrations is deleted: the callers who ask now must not see it
+    const [gone] = (await inSimulator(sim, ANNA.email)) as { webinar_id: number; registrant: { id: string } }[];
+    const token = (await http(`${sim.tokenUrl}?grant_type=account_credentials&account_id=${sim.accountId}`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${sim.clientId}:${sim.clientSecret}`).toString('base64')}` } })).body.access_token;
+    expect((await http(`${sim.apiBaseUrl}/webinars/${gone!.webinar_id}/registrants/${gone!.registrant.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(204);
+    const later = await Promise.all([
+      collect(c, [{ email: [ANNA.email] }]),
+      collect(c, [{ email: [KARIN.email] }]),
+      collect(c, [{ email: [LOOKALIKE.email] }, { email: [ANNA.email] }]),
+    ]);
+    await first;
+    expect(c.scans.scans).toBe(2);
+    expect(ids(records(later[0]![0]!))).toEqual([...ANNA.ids.zoomRegistrantIds!].filter((id) => id !== gone!.registrant.id).sort());
+    expect(ids(records(later[2]![1]!))).toEqual(ids(records(later[0]![0]!)));
+    expect(records(later[1]![0]!)).toHaveLength(1);
+    expect(ids(records(later[2]![0]!))).toEqual(ids(registrantsOf(LOOKALIKE.email) as unknown as Row[]));
+    // a caller that gives up stops waiting with a deadline error; the others are still answered
+    const { withDeadline, DeadlineError } = await import('../../src/connectors/http');
+    const quitter = c.collect([{ email: [ANNA.email] }], withDeadline(1));
+    const stayer = collect(c, [{ email: [ANNA.email] }]);
+    await expect(quitter).rejects.toBeInstanceOf(DeadlineError);
+    expect(records((await stayer)[0]!)).toHaveLength(2);
+  });
+
   it('pages through webinars and registrants with next_page_token (the same answer at any page size)', async () => {
     const sim = await simulator(UNLIMITED);
     const big = connector(sim, FAST);

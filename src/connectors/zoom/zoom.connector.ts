@@ -11,9 +11,10 @@ import {
   type SubjectKey,
   type SystemSnapshot,
 } from '../connector';
-import { ClientCredentialsTokenProvider, createHttpClient, Pacer } from '../http';
+import { ClientCredentialsTokenProvider, createHttpClient, DeadlineError, Pacer } from '../http';
 import { ZoomApi, type Registration } from './zoom.api';
 import { ZOOM_DESCRIPTOR } from './zoom.descriptor';
+import { SharedScan } from './zoom.scan';
 import { parseZoomSettings } from './zoom.settings';
 
 const DATASET = 'registrants';
@@ -21,8 +22,9 @@ const DATASET = 'registrants';
 /**
  * Zoom Webinars: the registrants of the configured hosts' webinars whose email is exactly one of
  * the subject's (after the gateway's normalisation). Zoom has no search, so one collect scans the
- * hosts' webinars and registrants once for all of its subjects (see zoom.api.ts); the shared HTTP
- * client keeps the calls within Zoom's per-second limits (concurrency, Retry-After on 429).
+ * hosts' webinars and registrants once for all of its subjects (see zoom.api.ts), and collects
+ * running at once share scans (zoom.scan.ts); calls are paced under Zoom's per-second limits and
+ * the shared HTTP client waits out a 429 as Retry-After asks.
  *
  * Erasure deletes every matching registrant (DELETE, 204; a 404 means it is gone already), so
  * running it again does no harm; the gateway then reads Zoom again to verify.
@@ -30,17 +32,25 @@ const DATASET = 'registrants';
 export class ZoomConnector implements Connector {
   readonly system = ZOOM_DESCRIPTOR;
   readonly accepts = ['email'] as const;
+  /** Scans shared by the collects running at once. */
+  readonly scans: SharedScan;
 
   constructor(
     readonly id: string,
     private readonly api: ZoomApi,
-  ) {}
+  ) {
+    this.scans = new SharedScan(
+      (wanted, signal) => api.scan((r) => wanted.has(normalised(r.email) ?? ''), signal),
+      (r) => normalised(r.email),
+      () => new DeadlineError(id, 'GET', '/webinars/{webinarId}/registrants'),
+    );
+  }
 
   async collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]> {
     const emailsOf = subjects.map((s) => new Set((s.email ?? []).flatMap((e) => normalised(e) ?? [])));
     const wanted = new Set(emailsOf.flatMap((set) => [...set]));
     if (wanted.size === 0) return subjects.map(() => emptySnapshot(this.system.datasets));
-    const found = await this.api.scan((r) => wanted.has(normalised(r.email) ?? ''), signal);
+    const found = await this.scans.registrants(wanted, signal);
     return emailsOf.map((mine) => {
       const records = found.filter((r) => mine.has(normalised(r.email)!));
       return { found: records.length > 0, restricted: false, datasets: [{ name: DATASET, records }] };
