@@ -76,7 +76,8 @@ export class ZoomConnector implements Connector {
   async planErasure(subject: SubjectKey, signal: AbortSignal): Promise<ErasurePlanStep[]> {
     const registrations = await this.registrations(subject, signal);
     if (registrations.length === 0) return [];
-    return [{ dataset: DATASET, action: 'DELETE', records: registrations.length, note: `${webinarCount(registrations)} webinar registration(s) deleted in Zoom` }];
+    const note = `${registrations.length} registration(s) for ${webinarCount(registrations)} webinar(s) deleted in Zoom, whatever their status`;
+    return [{ dataset: DATASET, action: 'DELETE', records: registrations.length, note }];
   }
 
   async erase(subject: SubjectKey, signal: AbortSignal): Promise<ActionOutcome> {
