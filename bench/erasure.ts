@@ -55,7 +55,10 @@ export async function benchErasure(opts: { quick: boolean }): Promise<void> {
       DSR_LEASE_MS: '60000',
     });
     const systems = await startDemoSystems(config);
-    config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
+    // Zoom is left out: this measures erasure against SendGrid's limits; Zoom's cost (a shared scan
+    // of every registrant per round of erasures, paced under its per-second limits) is its own
+    const { zoom: _zoom, ...measured } = systems.connectors;
+    config = { ...config, connectors: { ...config.connectors, ...measured } };
     const gateway = await createGateway({ config, logger: createLogger('warn'), operators: config.operators!, hmacKey: config.hmacKey! });
     const endpoint = `${await gateway.listen()}/graphql`;
     // count the calls the gateway makes to SendGrid, at the one place they all go through

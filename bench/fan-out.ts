@@ -36,6 +36,8 @@ export async function benchFanOut(opts: { quick: boolean }): Promise<void> {
     DSR_DEMO_USERS: String(users),
     DSR_APP_DATABASE_URL: `sqlite:${path.join(dir, 'app.sqlite')}`,
     DSR_WORKERS: 'off',
+    // 50 people of each of the five systems in one call
+    DSR_MAX_SUBJECTS: '250',
   });
   const systems = await startDemoSystems(config);
   config = { ...config, connectors: { ...config.connectors, ...systems.connectors } };
@@ -80,9 +82,14 @@ export async function benchFanOut(opts: { quick: boolean }): Promise<void> {
     const statuses = first.subject.systems.map((s: any) => `${s.system}:${s.status}`).join(' ');
     const runs = opts.quick ? 3 : 10;
     const whole = median(await measure(runs, one, 1));
-    const hogia = gateway.services.registry.get('hogia')!;
     const key = normaliseSubject({ email: anna.email });
-    const slowest = median(await measure(runs, () => hogia.collect([key], new AbortController().signal), 1));
+    // the baseline: the slowest external system alone (Zoom scans its registrants, paced under its limits)
+    const alone: [string, number][] = [];
+    for (const id of ['sendgrid', 'limego', 'hogia', 'zoom']) {
+      const connector = gateway.services.registry.get(id)!;
+      alone.push([id, median(await measure(runs, () => connector.collect([key], new AbortController().signal), 1))]);
+    }
+    const [slowestId, slowest] = alone.reduce((a, b) => (b[1] > a[1] ? b : a));
 
     // 50 people of each external system, in one subjects call
     const emails = new Set<string>();
@@ -90,6 +97,7 @@ export async function benchFanOut(opts: { quick: boolean }): Promise<void> {
     take(world.sendgrid.messages.map((m) => m.to_email.toLowerCase()));
     take(world.limego.persons.flatMap((p) => (p.email ? [p.email.toLowerCase()] : [])));
     take(world.hogia.contacts.flatMap((c) => c.contactChannels.filter((ch) => ch.type === 'Email').map((ch) => ch.value.toLowerCase())));
+    take(Object.values(world.zoom.registrants).flat().map((r) => r.email.toLowerCase()));
     // the call count is measured without the added latency, so that no system hits its deadline
     for (const id of Object.keys(LATENCY)) await realFetch(`${creds[id as keyof typeof creds].baseUrl}/__sim/faults`, { method: 'DELETE' });
     for (const k of Object.keys(calls)) delete calls[k];
@@ -103,7 +111,7 @@ export async function benchFanOut(opts: { quick: boolean }): Promise<void> {
     console.log(
       table([
         ['measure', 'value', 'baseline', 'ratio', 'goal'],
-        ['one subject (4 systems + enrichment) vs the slowest system alone (hogia collect)', ms(whole), ms(slowest), ratio(whole, slowest), '<= 1.15x'],
+        [`one subject (every system + enrichment) vs the slowest system alone (${slowestId} collect)`, ms(whole), ms(slowest), ratio(whole, slowest), '<= 1.15x'],
         [
           `one subjects call, ${emails.size} people (50 per system): upstream calls`,
           Object.entries(calls).map(([id, n]) => `${id} ${n}`).join(', '),

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       hogia: parseRateLimit(env.DSR_SIM_HOGIA_RATE_LIMIT),
       linkedin: parseRateLimit(env.DSR_SIM_LINKEDIN_RATE_LIMIT),
       googleads: parseRateLimit(env.DSR_SIM_GOOGLEADS_RATE_LIMIT),
+      zoom: parseRateLimit(env.DSR_SIM_ZOOM_RATE_LIMIT),
     },
   });
   const file = writeDemoCredentials(dataDir, sims.credentials());

@@ -11,10 +11,11 @@ import { startHogiaSimulator, type HogiaSimulator } from './hogia';
 import { startLinkedInSimulator, type LinkedInSimulator } from './linkedin';
 import { startLimeGoSimulator, type LimeGoSimulator } from './limego';
 import { startSendGridSimulator, type SendGridSimulator } from './sendgrid';
+import { startZoomSimulator, type ZoomSimulator } from './zoom';
 import { buildWorld, DEFAULT_USERS, WORLD_SEED, type DemoWorld } from './world';
 
-export type SimulatorId = 'sendgrid' | 'limego' | 'hogia' | 'linkedin' | 'googleads';
-export const SIMULATOR_IDS: readonly SimulatorId[] = ['sendgrid', 'limego', 'hogia', 'linkedin', 'googleads'];
+export type SimulatorId = 'sendgrid' | 'limego' | 'hogia' | 'linkedin' | 'googleads' | 'zoom';
+export const SIMULATOR_IDS: readonly SimulatorId[] = ['sendgrid', 'limego', 'hogia', 'linkedin', 'googleads', 'zoom'];
 
 export interface StartSimulatorsOptions {
   dataDir: string;
@@ -34,6 +35,7 @@ export interface RunningSimulators {
   hogia: HogiaSimulator;
   linkedin: LinkedInSimulator;
   googleads: GoogleAdsSimulator;
+  zoom: ZoomSimulator;
   /** The demo world (built on first use). */
   world(): DemoWorld;
   /** What demo-credentials.json holds. */
@@ -66,6 +68,17 @@ export interface DemoCredentials {
     apiVersion: string;
     oauth: { clientId: string; clientSecret: string; refreshToken: string; tokenUrl: string };
   };
+  zoom: {
+    baseUrl: string;
+    /** The client secret. */
+    key: string;
+    /** `${baseUrl}/v2` */
+    apiBaseUrl: string;
+    clientId: string;
+    accountId: string;
+    tokenUrl: string;
+    hostUserIds: string[];
+  };
 }
 
 export async function startSimulators(options: StartSimulatorsOptions): Promise<RunningSimulators> {
@@ -82,18 +95,20 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
     startHogiaSimulator({ ...common, port: options.ports?.hogia, rateLimit: limits.hogia }),
     startLinkedInSimulator({ ...common, port: options.ports?.linkedin, rateLimit: limits.linkedin }),
     startGoogleAdsSimulator({ ...common, port: options.ports?.googleads, rateLimit: limits.googleads, jobProcessingMs: options.googleAdsJobMs }),
+    startZoomSimulator({ ...common, port: options.ports?.zoom, rateLimit: limits.zoom }),
   ]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
     throw failed.reason;
   }
-  const [sendgrid, limego, hogia, linkedin, googleads] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [sendgrid, limego, hogia, linkedin, googleads, zoom] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     SendGridSimulator,
     LimeGoSimulator,
     HogiaSimulator,
     LinkedInSimulator,
     GoogleAdsSimulator,
+    ZoomSimulator,
   ];
   return {
     sendgrid,
@@ -101,6 +116,7 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
     hogia,
     linkedin,
     googleads,
+    zoom,
     world,
     credentials: () => ({
       sendgrid: { baseUrl: sendgrid.baseUrl, key: sendgrid.key },
@@ -125,9 +141,18 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
         apiVersion: googleads.apiVersion,
         oauth: { clientId: googleads.clientId, clientSecret: googleads.clientSecret, refreshToken: googleads.refreshToken, tokenUrl: googleads.tokenUrl },
       },
+      zoom: {
+        baseUrl: zoom.baseUrl,
+        key: zoom.key,
+        apiBaseUrl: zoom.apiBaseUrl,
+        clientId: zoom.clientId,
+        accountId: zoom.accountId,
+        tokenUrl: zoom.tokenUrl,
+        hostUserIds: zoom.hostUserIds,
+      },
     }),
     close: async () => {
-      await Promise.all([sendgrid.close(), limego.close(), hogia.close(), linkedin.close(), googleads.close()]);
+      await Promise.all([sendgrid.close(), limego.close(), hogia.close(), linkedin.close(), googleads.close(), zoom.close()]);
     },
   };
 }
@@ -146,4 +171,5 @@ export type { HogiaSimulator } from './hogia';
 export type { LinkedInSimulator } from './linkedin';
 export type { LimeGoSimulator } from './limego';
 export type { SendGridSimulator } from './sendgrid';
+export type { ZoomSimulator } from './zoom';
 export { buildWorld, sampleSubjects, demoSubjectsJson, type DemoWorld, type SampleSubject } from './world';

@@ -44,19 +44,22 @@
  * - Pär Wennberg (supplier contact at Trey Research AB, not an app user): Lime Go and Hogia.
  * - Karin Sjöberg (private customer, not an app user): Lime Go, Hogia (invoices in 2019, 2022 and
  *   2026, the last one unpaid) and a SendGrid marketing contact who received the newsletter.
+ * - Zoom webinar registrations (see zoom/seed.ts): Anna three, her Fourth Coffee look-alike and a
+ *   look-alike address one each, Karin one.
  */
 import { asciiFold, DEMO_ORGANISATIONS, demoPeople, FIRST_NAMES, LAST_NAMES, normalisedEmail, type DemoPerson } from './people';
 import { chance, pick, stream, type Random } from './common/random';
 import { seedSendGrid, type SendGridData } from './sendgrid/seed';
 import { seedLimeGo, type LimeGoData } from './limego/seed';
 import { seedHogia, type HogiaData } from './hogia/seed';
+import { seedZoom, type ZoomData } from './zoom/seed';
 
 export const WORLD_SEED = 20261125;
 export const DEFAULT_USERS = 3000;
 /** The demo's "today", the same reference date as the app database. */
 export const REFERENCE_NOW = Date.parse('2026-11-25T00:00:00Z');
 
-export type SystemId = 'app' | 'sendgrid' | 'limego' | 'hogia';
+export type SystemId = 'app' | 'sendgrid' | 'limego' | 'hogia' | 'zoom';
 export type OrganisationKind = 'customer' | 'supplier' | 'prospect';
 
 export interface WorldOrganisation {
@@ -126,6 +129,8 @@ export interface DemoWorld {
   sendgrid: SendGridData;
   limego: LimeGoData;
   hogia: HogiaData;
+  /** Webinars and their registrants (placement: see zoom/seed.ts). */
+  zoom: ZoomData;
 }
 
 export interface WorldOptions {
@@ -406,6 +411,7 @@ export function buildWorld(options: WorldOptions = {}): DemoWorld {
     sendgrid: seedSendGrid(cast, stream(seed, 20), now),
     limego: seedLimeGo(cast, stream(seed, 30), now),
     hogia: seedHogia(cast, stream(seed, 40), now),
+    zoom: seedZoom(cast, stream(seed, 50), now),
   };
 }
 
@@ -427,6 +433,8 @@ export interface SampleSubject {
     /** The Hogia contact's number when the contact is a customer (private customers). */
     customerNumber?: string;
     sendgridContactId?: string;
+    /** Ids of the person's Zoom webinar registrations. */
+    zoomRegistrantIds?: string[];
   };
 }
 
@@ -468,6 +476,8 @@ export function sampleSubjects(world: DemoWorld): SampleSubject[] {
     if (inSendGrid) systems.push('sendgrid');
     if (crm) systems.push('limego');
     if (contact) systems.push('hogia');
+    const registrants = Object.values(world.zoom.registrants).flat().filter((r) => normalisedEmail(r.email) === email);
+    if (registrants.length > 0) systems.push('zoom');
     result.push({
       ref,
       name: `${person.firstName} ${person.lastName}`,
@@ -480,6 +490,7 @@ export function sampleSubjects(world: DemoWorld): SampleSubject[] {
         ...(contact ? { hogiaContactId: contact.id, hogiaContactNumber: contact.number } : {}),
         ...(contact?.customer ? { customerNumber: contact.number } : {}),
         ...(sgContact ? { sendgridContactId: sgContact.id } : {}),
+        ...(registrants.length > 0 ? { zoomRegistrantIds: registrants.map((r) => r.id) } : {}),
       },
     });
   }

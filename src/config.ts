@@ -163,6 +163,7 @@ const envSchema = z.object({
   DSR_METRICS_TOKEN_FILE: z.string().optional(),
   DSR_SIM_LINKEDIN_PORT: intIn('DSR_SIM_LINKEDIN_PORT', 0, 65535, 0),
   DSR_SIM_GOOGLEADS_PORT: intIn('DSR_SIM_GOOGLEADS_PORT', 0, 65535, 0),
+  DSR_SIM_ZOOM_PORT: intIn('DSR_SIM_ZOOM_PORT', 0, 65535, 0),
   DSR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'DSR_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
 });
 
@@ -233,7 +234,7 @@ export interface Config {
    * In-process simulators of the external systems, started for every built-in HTTP system the
    * configuration does not connect to a real service (never in production).
    */
-  simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number; linkedin: number; googleads: number } };
+  simulators: { enabled: boolean; ports: { sendgrid: number; limego: number; hogia: number; linkedin: number; googleads: number; zoom: number } };
   logLevel: string;
   /** Bearer token GET /metrics requires; undefined: /metrics is open (bind to an internal network). */
   metricsToken?: string;
@@ -378,6 +379,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         hogia: env.DSR_SIM_HOGIA_PORT,
         linkedin: env.DSR_SIM_LINKEDIN_PORT,
         googleads: env.DSR_SIM_GOOGLEADS_PORT,
+        zoom: env.DSR_SIM_ZOOM_PORT,
       },
     },
     logLevel: env.DSR_LOG_LEVEL,

@@ -114,6 +114,16 @@ export async function startDemoSystems(config: Config): Promise<DemoSystems> {
       // the simulator's jobs take seconds, not hours
       pollIntervalMs: 1000,
     },
+    zoom: {
+      kind: 'zoom',
+      enabled: true,
+      baseUrl: creds.zoom.apiBaseUrl,
+      tokenUrl: creds.zoom.tokenUrl,
+      accountId: creds.zoom.accountId,
+      clientId: creds.zoom.clientId,
+      clientSecret: creds.zoom.key,
+      hostUserIds: creds.zoom.hostUserIds,
+    },
   };
   return { simulators, connectors: Object.fromEntries(missing.map((id) => [id, all[id]!])) };
 }

@@ -9,9 +9,10 @@ import { manualConnectorFactory } from './manual/manual.connector';
 import { sendgridConnectorFactory } from './sendgrid/sendgrid.connector';
 import { linkedinConnectorFactory } from './linkedin/linkedin.connector';
 import { googleAdsConnectorFactory } from './googleads/googleads.connector';
+import { zoomConnectorFactory } from './zoom/zoom.connector';
 
 /** Every connector kind the gateway knows, by name. */
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory, linkedinConnectorFactory, googleAdsConnectorFactory, manualConnectorFactory];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory[] = [appConnectorFactory, limeGoConnectorFactory, hogiaConnectorFactory, sendgridConnectorFactory, linkedinConnectorFactory, googleAdsConnectorFactory, zoomConnectorFactory, manualConnectorFactory];
 
 /** The enabled connectors of one gateway, in configuration order. */
 export class ConnectorRegistry {

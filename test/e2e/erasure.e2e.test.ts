@@ -107,7 +107,9 @@ describe('erasure, restriction, objection and rectification', () => {
     expect(task(req, 'limego').verifiedAt).toBeTruthy();
     expect(req.subject.length).toBeGreaterThan(1);
     expect(req.subject.every((i: any) => i.value === '<erased>')).toBe(true);
-    expect(req.erasureReport.systems.map((s: any) => s.system).sort()).toEqual(['app', 'googleads', 'hogia', 'limego', 'linkedin', 'sendgrid']);
+    expect(req.erasureReport.systems.map((s: any) => s.system).sort()).toEqual(['app', 'googleads', 'hogia', 'limego', 'linkedin', 'sendgrid', 'zoom']);
+    expect(task(req, 'zoom')).toMatchObject({ status: 'SUCCEEDED', recordsDeleted: anna.ids.zoomRegistrantIds!.length });
+    expect(task(req, 'zoom').verifiedAt).toBeTruthy();
 
     const after = await view({ email: anna.email });
     expect(after.erasedAt).toBeTruthy();
@@ -128,6 +130,7 @@ describe('erasure, restriction, objection and rectification', () => {
     const second = await until(again.id, ['COMPLETED', 'PARTIALLY_COMPLETED', 'AWAITING_MANUAL_STEPS']);
     expect(task(second, 'app').status).toBe('NOT_FOUND');
     expect(task(second, 'limego').status).toBe('NOT_FOUND');
+    expect(task(second, 'zoom').status).toBe('NOT_FOUND');
   });
 
   it("keeps a private customer's invoices and customer record, with the date they may go, and nothing else", async () => {

@@ -101,7 +101,7 @@ describe('subject across the app, SendGrid, Lime Go and Hogia', () => {
 
     const karin = sample('private-karin');
     const k = await view({ customerNumber: karin.ids.customerNumber! });
-    expect(k.systems.filter((x: any) => x.status === 'OK').map((x: any) => x.system).sort()).toEqual(['hogia', 'limego', 'sendgrid']);
+    expect(k.systems.filter((x: any) => x.status === 'OK').map((x: any) => x.system).sort()).toEqual(['hogia', 'limego', 'sendgrid', 'zoom']);
   });
 
   it("never hops through an organisation: a contact person does not get the company's invoices or colleagues", async () => {
@@ -155,7 +155,7 @@ describe('subject across the app, SendGrid, Lime Go and Hogia', () => {
   it('lists every system in the data map with its descriptor', async () => {
     const res = await gw.gql(TOKENS.VIEWER, '{ systems { id processor location transferSafeguard datasets { name legalBasis retention } } }');
     const ids = res.data.systems.map((s: any) => s.id);
-    expect(ids).toEqual(['app', 'sendgrid', 'limego', 'hogia', 'linkedin', 'googleads']);
+    expect(ids).toEqual(['app', 'sendgrid', 'limego', 'hogia', 'linkedin', 'googleads', 'zoom']);
     const hogia = res.data.systems.find((s: any) => s.id === 'hogia');
     expect(hogia.datasets.find((d: any) => d.name === 'invoices')).toMatchObject({
       legalBasis: 'LEGAL_OBLIGATION',

@@ -26,6 +26,8 @@ describe('startSimulators', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(creds.sendgrid).toEqual({ baseUrl: sims.sendgrid.baseUrl, key: sims.sendgrid.key });
       expect(creds.hogia).toMatchObject({ baseUrl: sims.hogia.baseUrl, key: sims.hogia.clientSecret, clientId: sims.hogia.clientId, tokenUrl: `${sims.hogia.baseUrl}/connect/token` });
+      expect(creds.zoom).toMatchObject({ baseUrl: sims.zoom.baseUrl, key: sims.zoom.clientSecret, apiBaseUrl: `${sims.zoom.baseUrl}/v2`, tokenUrl: `${sims.zoom.baseUrl}/oauth/token`, accountId: sims.zoom.accountId });
+      expect(existsSync(path.join(dataDir, 'simulators', 'zoom.json'))).toBe(true);
 
       const sg = await http(`${creds.sendgrid.baseUrl}/v3/asm/suppressions/global/erik_nilsson@contoso.example`, { headers: { authorization: `Bearer ${creds.sendgrid.key}` } });
       expect(sg.body).toEqual({ recipient_email: 'erik_nilsson@contoso.example' });

@@ -44,9 +44,10 @@ describe('demo world', () => {
 
   it('places the sample subjects as documented', () => {
     const s = new Map(sampleSubjects(world).map((x) => [x.ref, x]));
-    expect(s.get('app-1')).toMatchObject({ name: 'Anna Lindqvist', systems: ['app', 'sendgrid', 'limego', 'hogia'], ids: { appUserId: '1', crmPersonId: 'pase1578159', hogiaContactNumber: '3001' } });
+    expect(s.get('app-1')).toMatchObject({ name: 'Anna Lindqvist', systems: ['app', 'sendgrid', 'limego', 'hogia', 'zoom'], ids: { appUserId: '1', crmPersonId: 'pase1578159', hogiaContactNumber: '3001' } });
     expect(s.get('app-1')!.ids.sendgridContactId).toBeDefined();
-    expect(s.get('lookalike-anna')).toMatchObject({ name: 'Anna Lindqvist', email: 'anna.lindqvist@fourthcoffee.example', systems: ['limego'] });
+    expect(s.get('app-1')!.ids.zoomRegistrantIds).toHaveLength(3);
+    expect(s.get('lookalike-anna')).toMatchObject({ name: 'Anna Lindqvist', email: 'anna.lindqvist@fourthcoffee.example', systems: ['limego', 'zoom'] });
     expect(s.get('app-2')).toMatchObject({ email: 'erik_nilsson@contoso.example', systems: ['app', 'sendgrid'] });
     expect(s.get('app-3')!.systems).toEqual(['app', 'sendgrid']);
     expect(s.get('app-4')).toMatchObject({ systems: ['app', 'hogia'], ids: { customerNumber: '2001', hogiaContactNumber: '2001' } });
@@ -54,7 +55,7 @@ describe('demo world', () => {
     expect(s.get('app-6')!.systems).toEqual(['app', 'limego', 'hogia']);
     expect(s.get('app-7')!.systems).toEqual(['app', 'sendgrid']);
     expect(s.get('supplier-per')!.systems).toEqual(['limego', 'hogia']);
-    expect(s.get('private-karin')!.systems).toEqual(['sendgrid', 'limego', 'hogia']);
+    expect(s.get('private-karin')!.systems).toEqual(['sendgrid', 'limego', 'hogia', 'zoom']);
     expect(demoSubjectsJson(world)).toContainEqual({ email: 'sofia.berg@fabrikam.example', systems: ['app', 'hogia'] });
 
     const sg = world.sendgrid;

@@ -28,3 +28,4 @@ export { deadlineOf, markDeadline, untilAborted, withDeadline } from './deadline
 export { parseRateLimitReset, parseRetryAfter, requestedWaitMs } from './rate-limit';
 export { redactSegment, redactUrl } from './redact';
 export { createHttpClient, httpSettingsSchema, parseSettings, secretSetting, type HttpSettings } from './settings';
+export { Pacer } from './pacer';
