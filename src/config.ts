@@ -106,6 +106,7 @@ const envSchema = z.object({
   DSR_WORKER_CONCURRENCY: intIn('DSR_WORKER_CONCURRENCY', 1, 64, 2),
   DSR_LEASE_MS: intIn('DSR_LEASE_MS', 500, 3_600_000, 30_000),
   DSR_EXPORT_TTL_HOURS: intIn('DSR_EXPORT_TTL_HOURS', 1, 24 * 365, 24 * 30),
+  DSR_RETENTION_SWEEP_HOURS: intIn('DSR_RETENTION_SWEEP_HOURS', 0, 24 * 366, 0),
   DSR_DOWNLOAD_LINK_TTL_HOURS: intIn('DSR_DOWNLOAD_LINK_TTL_HOURS', 1, 24 * 30, 24),
   DSR_PUBLIC_URL: z.url({ message: 'DSR_PUBLIC_URL must be the URL operators reach the gateway at, e.g. https://dsr.example.se' }).optional(),
   DSR_SIMULATORS: z.enum(['on', 'off'], { message: 'DSR_SIMULATORS must be on or off' }).default('on'),
@@ -134,6 +135,8 @@ export interface Config {
   workers: { enabled: boolean; concurrency: number; leaseMs: number };
   exportTtlMs: number;
   downloadLinkTtlMs: number;
+  /** Hours between scheduled retention sweeps; 0 = none (sweeps only when an operator runs one). */
+  retentionSweepHours: number;
   /** Base of download links; default: the address the gateway listens on. */
   publicUrl?: string;
   connectors: Record<string, ConnectorSettings>;
@@ -229,6 +232,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workers: { enabled: env.DSR_WORKERS === 'on', concurrency: env.DSR_WORKER_CONCURRENCY, leaseMs: env.DSR_LEASE_MS },
     exportTtlMs: env.DSR_EXPORT_TTL_HOURS * 3_600_000,
     downloadLinkTtlMs: env.DSR_DOWNLOAD_LINK_TTL_HOURS * 3_600_000,
+    retentionSweepHours: env.DSR_RETENTION_SWEEP_HOURS,
     publicUrl: env.DSR_PUBLIC_URL?.replace(/\/+$/, ''),
     connectors,
     demo: { users: env.DSR_DEMO_USERS, events: env.DSR_DEMO_EVENTS, appDatabase: { kind: 'sqlite', path: path.join(dataDir, 'app.sqlite') } },

@@ -6,6 +6,7 @@ import type { AuditService } from './services/audit.service';
 import type { ActionService } from './services/action.service';
 import type { DownloadService } from './services/download.service';
 import type { RequestService } from './services/request.service';
+import type { RetentionService } from './services/retention.service';
 import { SystemLoaders } from './services/system-loaders';
 import type { SubjectService } from './services/subject.service';
 
@@ -16,6 +17,7 @@ export interface Services {
   audit: AuditService;
   requests: RequestService;
   actions: ActionService;
+  retention: RetentionService;
   downloads: DownloadService;
   operators: OperatorDirectory;
   deadlineMs: (connectorId: string) => number;

@@ -15,6 +15,7 @@ import { RequestService } from './services/request.service';
 import { DownloadService } from './services/download.service';
 import { ExportService } from './services/export.service';
 import { ActionService } from './services/action.service';
+import { RetentionService } from './services/retention.service';
 import { SystemLoaders } from './services/system-loaders';
 import { TaskQueue, Worker } from './jobs';
 import { hostname } from 'node:os';
@@ -65,11 +66,17 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     identifyLoaders,
   });
   const actions = new ActionService(store, registry, subjects, requests, audit, tombstones, { identifyLoaders, deadlineMs });
+  const retention = new RetentionService(store, registry, requests, audit, keyed, {
+    sweepHours: config.retentionSweepHours,
+    maxAttempts: config.taskMaxAttempts,
+    logger,
+  });
   const services: Services = {
     registry,
     audit,
     requests,
     actions,
+    retention,
     downloads: new DownloadService(store, requests, audit, {
       linkTtlMs: config.downloadLinkTtlMs,
       publicUrl: () => config.publicUrl ?? listeningUrl,
@@ -81,7 +88,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     logger,
   };
   const queue = new TaskQueue(store, { owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, leaseMs: config.workers.leaseMs });
-  const worker = new Worker(queue, actions.handlers(exports), {
+  const worker = new Worker(queue, { ...actions.handlers(exports), ...retention.handlers() }, {
     // one worker loop on SQLite (one writer); several on MySQL, where leases keep them apart
     concurrency: config.store.kind === 'sqlite' ? 1 : config.workers.concurrency,
     logger,
@@ -105,7 +112,10 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
           const { port } = httpServer.address() as AddressInfo;
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           listeningUrl = `http://${host}:${port}`;
-          if (config.workers.enabled) worker.start();
+          if (config.workers.enabled) {
+            worker.start();
+            retention.schedule().catch((e: unknown) => logger.error({ err: (e as Error).name }, 'retention: the scheduled sweep could not be scheduled'));
+          }
           resolve(listeningUrl);
         });
       }),

@@ -1,0 +1,260 @@
+import type { DataSource } from 'typeorm';
+import type { Operator } from '../auth/operators';
+import type { Connector, Identifier, RetentionCandidate } from '../connectors/connector';
+import type { ConnectorRegistry } from '../connectors/registry';
+import { describeRule, formatDay } from '../connectors/retention';
+import { DsrTaskEntity } from '../entities/dsr-task.entity';
+import { isUniqueViolation } from '../db/retry';
+import { badInput } from '../errors';
+import type { TaskHandler, TaskOutcome } from '../jobs/worker';
+import type { Logger } from '../logger';
+import type { AuditService } from './audit.service';
+import type { KeyedHash } from './keyed-hash';
+import type { DsrRequestEntity } from '../entities/dsr-request.entity';
+import type { RequestService, RetentionProposal } from './request.service';
+
+/** One subject past a rule in one system, as listed. */
+export interface ListedCandidate extends RetentionCandidate {
+  system: string;
+  /** The human rule text of the dataset (the descriptor's `retention`). */
+  ruleText: string;
+  /** An open request of any type that names the subject. */
+  openRequestId: string | null;
+}
+
+export interface CandidatePage {
+  candidates: (ListedCandidate & { cursor: string })[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+/** One person a sweep found, merged over every system that flags them. */
+export interface SweepSubject {
+  identifiers: Omit<Identifier, 'source'>[];
+  systems: string[];
+  /** The earliest moment a rule of theirs ended. */
+  since: Date;
+  /** The request created for them, or the open request that made the sweep skip them. */
+  requestId: string | null;
+  skipped: boolean;
+}
+
+export interface SweepResult {
+  dryRun: boolean;
+  candidates: number;
+  created: number;
+  skipped: number;
+  requests: DsrRequestEntity[];
+  subjects: SweepSubject[];
+}
+
+/** The actor of scheduled sweeps (in requests' submittedBy and the audit trail). */
+export const SCHEDULED_SWEEP_ACTOR = 'retention-schedule';
+export const SWEEP_TASK = 'retention-sweep';
+/** Candidates read from a system per page during a sweep. */
+const SWEEP_PAGE = 500;
+/** Requests created per transaction. */
+const SWEEP_BATCH = 100;
+
+/**
+ * Storage limitation (Art. 5(1)(e)): lists the subjects whose data is past a dataset's retention
+ * rule in any system, and proposes their erasure. A sweep only creates ERASURE requests awaiting
+ * approval: nothing is erased without the normal four-eyes flow.
+ */
+export class RetentionService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly registry: ConnectorRegistry,
+    private readonly requests: RequestService,
+    private readonly audit: AuditService,
+    private readonly keyed: KeyedHash,
+    private readonly opts: { sweepHours: number; maxAttempts: number; logger: Logger },
+  ) {}
+
+  private systems(): (Connector & Required<Pick<Connector, 'retentionCandidates'>>)[] {
+    return this.registry.connectors.filter((c): c is Connector & Required<Pick<Connector, 'retentionCandidates'>> => typeof c.retentionCandidates === 'function');
+  }
+
+  /** A page of candidates over every system in registry order; audited with the number listed. */
+  async candidates(op: Operator, page: { first: number; after?: string | null }, now = new Date()): Promise<CandidatePage> {
+    if (!Number.isInteger(page.first) || page.first < 1 || page.first > 200) throw badInput('first must be from 1 to 200');
+    const systems = this.systems();
+    const position = page.after ? decodeCursor(page.after) : undefined;
+    const start = position ? systems.findIndex((c) => c.id === position.system) : 0;
+    if (start < 0) throw badInput('after is not a cursor returned by retentionCandidates');
+    const signal = new AbortController().signal;
+    const listed: (ListedCandidate & { cursor: string })[] = [];
+    let totalCount = 0;
+    let hasNextPage = false;
+    for (const [i, c] of systems.entries()) {
+      // systems before the cursor's are only counted; so are those after a full page
+      const want = i < start || listed.length >= page.first ? 0 : page.first - listed.length;
+      const got = await c.retentionCandidates(now, { first: want, after: i === start ? position?.cursor : null, count: true }, signal);
+      totalCount += got.totalCount ?? 0;
+      for (const cand of got.candidates) listed.push({ ...this.listed(c, cand), cursor: encodeCursor(c.id, cand.cursor) });
+      if (want > 0 ? got.hasNextPage : i > start && (got.totalCount ?? 0) > 0) hasNextPage = true;
+    }
+    const open = await this.requests.openRequestsNaming(listed.map((l) => l.identifiers));
+    listed.forEach((l, i) => (l.openRequestId = open[i] ?? null));
+    await this.audit.record({ actor: op.name, action: 'subject.retention_listed', count: listed.length });
+    return { candidates: listed, hasNextPage, totalCount };
+  }
+
+  private listed(c: Connector, cand: RetentionCandidate): ListedCandidate {
+    const ruleText = c.system.datasets.find((d) => d.name === cand.dataset)?.retention ?? describeRule(cand.rule);
+    return { ...cand, system: c.id, ruleText, openRequestId: null };
+  }
+
+  /** Every candidate of every system, without auditing (a sweep's own reading). */
+  async *allCandidates(now: Date, signal: AbortSignal): AsyncGenerator<ListedCandidate[]> {
+    for (const c of this.systems()) {
+      let after: string | null = null;
+      for (;;) {
+        const page = await c.retentionCandidates(now, { first: SWEEP_PAGE, after, count: false }, signal);
+        if (page.candidates.length) yield page.candidates.map((cand) => this.listed(c, cand));
+        if (!page.hasNextPage || page.candidates.length === 0) break;
+        after = page.candidates.at(-1)!.cursor;
+      }
+    }
+  }
+
+  /**
+   * Proposes the erasure of every subject past a rule: one ERASURE request per person (merged by
+   * identifiers over the systems that flag them), origin RETENTION, awaiting approval. A person
+   * named by an open request of any type is skipped, and so is one already proposed for the same
+   * rule and date (the deterministic retention key: two sweeps at once still create one request).
+   */
+  async sweep(actor: string, dryRun: boolean, now = new Date()): Promise<SweepResult> {
+    const signal = new AbortController().signal;
+    const merged = new SubjectMerger();
+    for await (const page of this.allCandidates(now, signal)) for (const cand of page) merged.add(cand);
+    const subjects = merged.subjects();
+    const result: SweepResult = { dryRun, candidates: subjects.length, created: 0, skipped: 0, requests: [], subjects: [] };
+    for (let i = 0; i < subjects.length; i += SWEEP_BATCH) {
+      const batch = subjects.slice(i, i + SWEEP_BATCH);
+      const open = await this.requests.openRequestsNaming(batch.map((s) => s.identifiers));
+      const proposals: (RetentionProposal & { view: SweepSubject })[] = [];
+      batch.forEach((s, k) => {
+        const view: SweepSubject = { identifiers: s.identifiers, systems: [...s.systems], since: s.since, requestId: open[k] ?? null, skipped: open[k] !== null };
+        result.subjects.push(view);
+        if (!view.skipped) proposals.push({ view, identifiers: s.identifiers, retentionKey: this.retentionKey(s), note: noteOf(s) });
+      });
+      // proposed before for this rule and date (and since closed), or by another sweep just now
+      const proposed = dryRun ? await this.requests.storedRetentionKeys(proposals.map((p) => p.retentionKey)) : new Set<string>();
+      const created = dryRun || proposals.length === 0 ? [] : await this.requests.submitRetention(actor, proposals, now);
+      const byKey = new Map(created.map((r) => [r.retentionKey, r]));
+      for (const p of proposals) {
+        const r = byKey.get(p.retentionKey);
+        if (r) p.view.requestId = r.id;
+        else if (!dryRun || proposed.has(p.retentionKey)) p.view.skipped = true;
+      }
+      result.skipped += batch.length - proposals.length + proposals.filter((p) => p.view.skipped).length;
+      result.created += created.length;
+      result.requests.push(...created);
+    }
+    if (subjects.length) await this.audit.record({ actor, action: 'subject.retention_listed', count: subjects.length });
+    this.opts.logger.info({ dryRun, candidates: result.candidates, created: result.created, skipped: result.skipped }, 'retention sweep');
+    return result;
+  }
+
+  /** HMAC of the subject's identifiers and the rules that flag them, with their dates. */
+  private retentionKey(s: MergedSubject): string {
+    const ids = s.identifiers.map((i) => `${i.kind}=${i.value}`).sort();
+    return this.keyed.hex(`retention\n${ids.join('&')}\n${[...s.flags].sort().join('&')}`);
+  }
+
+  // --- the scheduled sweep -------------------------------------------------------------------
+
+  handlers(): Record<string, TaskHandler> {
+    return { [SWEEP_TASK]: () => this.scheduledSweep() };
+  }
+
+  private async scheduledSweep(): Promise<TaskOutcome> {
+    await this.schedule(); // the next one first, so a failing sweep does not end the schedule
+    const result = await this.sweep(SCHEDULED_SWEEP_ACTOR, false);
+    return { status: 'SUCCEEDED', note: `${result.candidates} candidates, ${result.created} erasure requests proposed, ${result.skipped} skipped` };
+  }
+
+  /**
+   * Makes sure the next scheduled sweep is in the task table (when DSR_RETENTION_SWEEP_HOURS is
+   * set): one task per period slot, keyed by the slot, so however many processes schedule it the
+   * unique (request, kind, system) index keeps one, and the queue's lease gives it to one worker.
+   */
+  async schedule(now = Date.now()): Promise<void> {
+    const periodMs = this.opts.sweepHours * 3_600_000;
+    if (periodMs <= 0) return;
+    const slot = Math.floor(now / periodMs) + 1;
+    const task = DsrTaskEntity.create({
+      requestId: `retention:${slot}`,
+      kind: SWEEP_TASK,
+      system: '-',
+      state: 'ready',
+      runAfter: new Date(slot * periodMs).toISOString(),
+      maxAttempts: this.opts.maxAttempts,
+    });
+    const repo = this.ds.getRepository(DsrTaskEntity);
+    if (await repo.findOneBy({ requestId: task.requestId, kind: SWEEP_TASK })) return;
+    try {
+      await repo.insert(task);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e; // another process scheduled the same slot
+    }
+  }
+}
+
+interface MergedSubject {
+  identifiers: Omit<Identifier, 'source'>[];
+  systems: Set<string>;
+  /** "system/dataset@since" of every rule that flags the subject. */
+  flags: Set<string>;
+  notes: Set<string>;
+  since: Date;
+}
+
+/** Merges candidates that share any identifier into one subject (union of their identifiers). */
+class SubjectMerger {
+  private readonly byIdentifier = new Map<string, MergedSubject>();
+  private readonly all = new Set<MergedSubject>();
+
+  add(c: ListedCandidate): void {
+    const keys = c.identifiers.map((i) => `${i.kind}:${i.value}`);
+    const found = [...new Set(keys.map((k) => this.byIdentifier.get(k)).filter((s): s is MergedSubject => s !== undefined))];
+    const into = found[0] ?? { identifiers: [], systems: new Set<string>(), flags: new Set<string>(), notes: new Set<string>(), since: c.since };
+    this.all.add(into);
+    for (const other of found.slice(1)) {
+      for (const i of other.identifiers) this.addIdentifier(into, i);
+      other.systems.forEach((s) => into.systems.add(s));
+      other.flags.forEach((f) => into.flags.add(f));
+      other.notes.forEach((n) => into.notes.add(n));
+      if (other.since < into.since) into.since = other.since;
+      this.all.delete(other);
+    }
+    for (const i of c.identifiers) this.addIdentifier(into, i);
+    into.systems.add(c.system);
+    into.flags.add(`${c.system}/${c.dataset}@${formatDay(c.since)}`);
+    into.notes.add(`${c.system}/${c.dataset}: ${c.ruleText}; past it since ${formatDay(c.since)}`);
+    if (c.since < into.since) into.since = c.since;
+  }
+
+  private addIdentifier(s: MergedSubject, i: Omit<Identifier, 'source'>): void {
+    const k = `${i.kind}:${i.value}`;
+    if (!s.identifiers.some((x) => x.kind === i.kind && x.value === i.value)) s.identifiers.push({ kind: i.kind, value: i.value });
+    this.byIdentifier.set(k, s);
+  }
+
+  subjects(): MergedSubject[] {
+    return [...this.all];
+  }
+}
+
+const noteOf = (s: MergedSubject) => `Retention: ${[...s.notes].join(' | ')}`;
+
+function encodeCursor(system: string, cursor: string): string {
+  return Buffer.from(`ret:${system}|${cursor}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { system: string; cursor: string } {
+  const m = /^ret:([a-z][a-z0-9-]{0,31})\|(.{1,500})$/s.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw badInput('after is not a cursor returned by retentionCandidates');
+  return { system: m[1]!, cursor: m[2]! };
+}
