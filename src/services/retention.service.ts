@@ -12,6 +12,7 @@ import type { AuditService } from './audit.service';
 import type { KeyedHash } from './keyed-hash';
 import type { DsrRequestEntity } from '../entities/dsr-request.entity';
 import type { RequestService, RetentionProposal } from './request.service';
+import { SerialQueue } from './serial-queue';
 
 /** One subject past a rule in one system, as listed. */
 export interface ListedCandidate extends RetentionCandidate {
@@ -62,6 +63,9 @@ const SWEEP_BATCH = 100;
  * approval: nothing is erased without the normal four-eyes flow.
  */
 export class RetentionService {
+  /** One sweep at a time in this process; between processes the retention keys keep them apart. */
+  private readonly sweeps = new SerialQueue();
+
   constructor(
     private readonly ds: DataSource,
     private readonly registry: ConnectorRegistry,
@@ -124,7 +128,11 @@ export class RetentionService {
    * named by an open request of any type is skipped, and so is one already proposed for the same
    * rule and date (the deterministic retention key: two sweeps at once still create one request).
    */
-  async sweep(actor: string, dryRun: boolean, now = new Date()): Promise<SweepResult> {
+  sweep(actor: string, dryRun: boolean, now = new Date()): Promise<SweepResult> {
+    return this.sweeps.run(() => this.sweepNow(actor, dryRun, now));
+  }
+
+  private async sweepNow(actor: string, dryRun: boolean, now: Date): Promise<SweepResult> {
     const signal = new AbortController().signal;
     const merged = new SubjectMerger();
     for await (const page of this.allCandidates(now, signal)) for (const cand of page) merged.add(cand);
