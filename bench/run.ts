@@ -3,6 +3,7 @@ import { benchAppBatching } from './app-batching';
 import { benchErasure } from './erasure';
 import { benchExport } from './export';
 import { benchFanOut } from './fan-out';
+import { benchRetention } from './retention';
 
 /** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
 async function main(): Promise<void> {
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
   await benchFanOut({ quick });
   await benchExport({ quick });
   await benchErasure({ quick });
+  await benchRetention({ quick, database: 'sqlite' });
+  await benchRetention({ quick, database: 'mysql' });
 }
 
 main().catch((e: unknown) => {

@@ -91,17 +91,25 @@ interface Tx {
  * Users whose employer's contract ended on or before a day, in (organisation, user id) order
  * from a keyset position: one statement per page over ix_users_organisation, written in the form
  * each planner serves from the index without sorting. SQLite walks the organisations and, inside
- * each, the index from the position; MySQL/MariaDB (which would otherwise sort every candidate
- * after the position) reads the index from the position and looks each user's employer up.
+ * each, the index from the position. MySQL/MariaDB (which would sort every candidate after the
+ * position if it started from the organisations) reads the index from the position up to the
+ * last organisation past the cutoff, looking each user's employer up; the first page starts at
+ * the first such organisation.
  */
+const CANDIDATE_COLUMNS = 'u.id, u.organisation_id, u.email_normalized, u.phone, o.contract_end';
+const ENDED_ORGS = (agg: 'MIN' | 'MAX') => `(SELECT ${agg}(id) FROM organisations WHERE contract_end <= ?)`;
 const RETENTION_SQL = {
-  sqlite: `SELECT u.id, u.organisation_id, u.email_normalized, u.phone, o.contract_end
+  sqlite: `SELECT ${CANDIDATE_COLUMNS}
     FROM organisations o JOIN users u ON u.organisation_id = o.id AND u.id > CASE WHEN o.id = ? THEN ? ELSE 0 END
     WHERE o.contract_end <= ? AND o.id >= ?
     ORDER BY o.id, u.id LIMIT ?`,
-  mysql: `SELECT STRAIGHT_JOIN u.id, u.organisation_id, u.email_normalized, u.phone, o.contract_end
+  mysqlFirst: `SELECT STRAIGHT_JOIN ${CANDIDATE_COLUMNS}
     FROM users u JOIN organisations o ON o.id = u.organisation_id
-    WHERE o.contract_end <= ? AND (u.organisation_id > ? OR (u.organisation_id = ? AND u.id > ?))
+    WHERE o.contract_end <= ? AND u.organisation_id BETWEEN ${ENDED_ORGS('MIN')} AND ${ENDED_ORGS('MAX')}
+    ORDER BY u.organisation_id, u.id LIMIT ?`,
+  mysqlNext: `SELECT STRAIGHT_JOIN ${CANDIDATE_COLUMNS}
+    FROM users u JOIN organisations o ON o.id = u.organisation_id
+    WHERE o.contract_end <= ? AND (u.organisation_id > ? OR (u.organisation_id = ? AND u.id > ?)) AND u.organisation_id <= ${ENDED_ORGS('MAX')}
     ORDER BY u.organisation_id, u.id LIMIT ?`,
 };
 const RETENTION_COUNT_SQL = `SELECT COUNT(*) AS n FROM organisations o JOIN users u ON u.organisation_id = o.id WHERE o.contract_end <= ?`;
@@ -267,13 +275,15 @@ export class AppConnector implements Connector {
       if (!m) throw new DsrError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor returned by retentionCandidates');
       [org, user] = [Number(m[1]), Number(m[2])];
     }
+    const limit = page.first + 1;
+    const [sql, params] =
+      this.location.kind === 'sqlite'
+        ? [RETENTION_SQL.sqlite, [org, user, cutoff, org, limit]]
+        : page.after
+          ? [RETENTION_SQL.mysqlNext, [cutoff, org, org, user, cutoff, limit]]
+          : [RETENTION_SQL.mysqlFirst, [cutoff, cutoff, cutoff, limit]];
     const [rows, counted] = await Promise.all([
-      page.first > 0
-        ? this.query(
-            RETENTION_SQL[this.location.kind],
-            this.location.kind === 'sqlite' ? [org, user, cutoff, org, page.first + 1] : [cutoff, org, org, user, page.first + 1],
-          )
-        : Promise.resolve([]),
+      page.first > 0 ? this.query(sql, params) : Promise.resolve([]),
       page.count === false ? Promise.resolve(undefined) : this.query(RETENTION_COUNT_SQL, [cutoff]),
     ]);
     signal.throwIfAborted();
