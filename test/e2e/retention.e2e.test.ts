@@ -90,6 +90,23 @@ describe('retention (Art. 5(1)(e))', () => {
     for (const e of edges) expect(Date.parse(e.node.since)).toBeLessThanOrEqual(Date.now());
   });
 
+  it('reads one statement per page from the app database, and one more when counting', async () => {
+    const app = gw.app();
+    const signal = new AbortController().signal;
+    const first = await app.retentionCandidates(new Date(), { first: 4, count: false }, signal);
+    const before = app.queries.count;
+    const page = await app.retentionCandidates(new Date(), { first: 4, after: first.candidates.at(-1)!.cursor, count: false }, signal);
+    expect(app.queries.count - before).toBe(1);
+    const ids = [...first.candidates, ...page.candidates].map((c) => c.identifiers.find((i) => i.kind === 'appUserId')!.value);
+    expect(new Set(ids).size).toBe(8);
+    for (const id of ids) expect(expected).toContain(id);
+    const counted = app.queries.count;
+    const withCount = await app.retentionCandidates(new Date(), { first: 4, count: true }, signal);
+    expect(app.queries.count - counted).toBe(2);
+    expect(withCount.totalCount).toBe(expected.length);
+    expect(withCount.candidates.map((c) => c.cursor)).toEqual(first.candidates.map((c) => c.cursor));
+  });
+
   it('refuses a cursor it did not hand out, a page size out of range, and every role but OPERATOR', async () => {
     expect(codes(await gw.gql(TOKENS.OPERATOR, CANDIDATES, { first: 5, after: 'bm90LWEtY3Vyc29y' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await gw.gql(TOKENS.OPERATOR, CANDIDATES, { first: 500 }))).toEqual(['BAD_USER_INPUT']);
@@ -191,5 +208,50 @@ describe('retention: two gateways sweeping one store at once', () => {
     expect(a.data.runRetentionSweep.created + b.data.runRetentionSweep.created).toBe(candidates);
     const stored = await gw.gql(TOKENS.OPERATOR, '{ requests(first: 1, type: [ERASURE]) { totalCount } }');
     expect(stored.data.requests.totalCount).toBe(candidates);
+  });
+});
+
+describe('retention: the scheduled sweep', () => {
+  let gw: TestGateway;
+  let other: TestGateway;
+  afterAll(async () => {
+    await other?.close();
+    await gw?.close();
+  });
+
+  it('runs once per period whichever process schedules it, and only proposes erasures', async () => {
+    gw = await startTestGateway({ env: { DSR_RETENTION_SWEEP_HOURS: '1' } });
+    other = await startTestGateway({ env: { DSR_RETENTION_SWEEP_HOURS: '1' }, reuse: { storeUrl: gw.storeUrl, appUrl: gw.appUrl } });
+    const tasks = async () =>
+      (await gw.gateway.store.query(`SELECT request_id, run_after, state, status FROM dsr_tasks WHERE kind = 'retention-sweep' ORDER BY request_id`)) as {
+        request_id: string;
+        run_after: string;
+        state: string;
+        status: string;
+      }[];
+    // both processes scheduled the next hour at start: one task
+    const hour = 3_600_000;
+    const next = Math.floor(Date.now() / hour) + 1;
+    expect((await tasks()).filter((t) => t.request_id === `retention:${next}`)).toHaveLength(1);
+    expect((await tasks()).find((t) => t.request_id === `retention:${next}`)!.run_after).toBe(new Date(next * hour).toISOString());
+
+    // the current hour's sweep, scheduled by both at once, is due now
+    await Promise.all([gw.gateway.services.retention.schedule(Date.now() - hour), other.gateway.services.retention.schedule(Date.now() - hour)]);
+    const current = `retention:${next - 1}`;
+    const end = Date.now() + 60_000;
+    let ran: { state: string; status: string } | undefined;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      ran = (await tasks()).find((t) => t.request_id === current);
+    } while (ran?.state !== 'done' && Date.now() < end);
+    expect(ran).toMatchObject({ state: 'done', status: 'SUCCEEDED' });
+    expect((await tasks()).filter((t) => t.request_id === current)).toHaveLength(1);
+
+    const dry = (await gw.gql(TOKENS.OPERATOR, 'mutation { runRetentionSweep(dryRun: true) { candidates skipped } }')).data.runRetentionSweep;
+    expect(dry.candidates).toBeGreaterThan(5);
+    expect(dry.skipped).toBe(dry.candidates);
+    const stored = await gw.gql(TOKENS.OPERATOR, '{ requests(first: 200, type: [ERASURE]) { totalCount edges { node { origin status submittedBy } } } }');
+    expect(stored.data.requests.totalCount).toBe(dry.candidates);
+    for (const e of stored.data.requests.edges) expect(e.node).toEqual({ origin: 'RETENTION', status: 'AWAITING_APPROVAL', submittedBy: 'retention-schedule' });
   });
 });
