@@ -77,18 +77,18 @@ export async function benchRetention(opts: { quick: boolean; database: BenchData
   try {
     const runs = opts.quick ? 3 : 7;
     const base = await time(runs, baseline);
-    const rows: (string | number)[][] = [['measure', 'candidates/s', 'time', 'baseline (one SQL query)', 'ratio', 'goal']];
+    const rows: (string | number)[][] = [['measure', 'candidates/s', 'time', 'baseline (one SQL query)', 'ratio']];
     const perSecond = (r: { found: number; ms: number }) => Math.round((r.found / r.ms) * 1000).toLocaleString('en-US');
-    const row = (label: string, r: { found: number; ms: number }, goal: string) => {
+    const row = (label: string, r: { found: number; ms: number }) => {
       if (r.found !== base.found) throw new Error(`${label} found ${r.found} candidates, the baseline ${base.found}`);
-      rows.push([label, perSecond(r), ms(r.ms), `${perSecond(base)}/s, ${ms(base.ms)}`, ratio(base.ms, r.ms), goal]);
+      rows.push([label, perSecond(r), ms(r.ms), `${perSecond(base)}/s, ${ms(base.ms)}`, ratio(base.ms, r.ms)]);
     };
-    row('connector, pages of 500', await time(runs, paged(500)), '>= 0.3x');
-    row('connector, pages of 50', await time(runs, paged(50)), '>= 0.1x');
-    row('dry-run sweep (service)', await time(runs, sweep), '>= 0.1x');
+    row('connector, pages of 500', await time(runs, paged(500)));
+    row('connector, pages of 50', await time(runs, paged(50)));
+    row('dry-run sweep (all systems, merged, checked against open requests)', await time(runs, sweep));
     console.log(
       `\nretention candidates on ${opts.database === 'sqlite' ? 'embedded SQLite' : 'MariaDB/MySQL over TCP'}: ${users.toLocaleString('en-US')} app users ` +
-        `(seeded in ${ms(seededMs)}), ${base.found.toLocaleString('en-US')} past the rule; medians; ratio = baseline time / time`,
+        `(seeded in ${ms(seededMs)}), ${base.found.toLocaleString('en-US')} past the rule; medians; ratio = baseline time / time (1x = as fast as the one query)`,
     );
     console.log(table(rows));
   } finally {

@@ -225,6 +225,17 @@ export class RequestService {
     });
   }
 
+  /**
+   * Every identifier ("kind:value") named by an open request, to that request's id: one query, for
+   * a sweep that checks many subjects (open requests still hold their identifiers in clear).
+   */
+  async openRequestIdentifiers(): Promise<Map<string, string>> {
+    const rows = await this.ds.getRepository(DsrRequestEntity).find({ select: { id: true, subjectJson: true }, where: { status: In([...OPEN]) }, order: { id: 'ASC' } });
+    const named = new Map<string, string>();
+    for (const r of rows) for (const i of this.subjectOf(r)) if (!i.erased && !named.has(`${i.kind}:${i.value}`)) named.set(`${i.kind}:${i.value}`, r.id);
+    return named;
+  }
+
   /** For each subject (its identifiers), an open request of any type that names one of them, if any. */
   async openRequestsNaming(subjects: Pick<Identifier, 'kind' | 'value'>[][]): Promise<(string | null)[]> {
     const hashed = subjects.map((ids) => ids.map((i) => this.tombstones.hashOf(i)));

@@ -105,17 +105,20 @@ export class RetentionService {
   }
 
   private listed(c: Connector, cand: RetentionCandidate): ListedCandidate {
-    const ruleText = c.system.datasets.find((d) => d.name === cand.dataset)?.retention ?? describeRule(cand.rule);
-    return { ...cand, system: c.id, ruleText, openRequestId: null };
+    return { ...cand, system: c.id, ruleText: this.ruleText(c, cand), openRequestId: null };
   }
 
-  /** Every candidate of every system, without auditing (a sweep's own reading). */
-  async *allCandidates(now: Date, signal: AbortSignal): AsyncGenerator<ListedCandidate[]> {
+  private ruleText(c: Connector, cand: RetentionCandidate): string {
+    return c.system.datasets.find((d) => d.name === cand.dataset)?.retention ?? describeRule(cand.rule);
+  }
+
+  /** Every candidate of every system, a page at a time, without auditing (a sweep's own reading). */
+  private async *allCandidates(now: Date, signal: AbortSignal): AsyncGenerator<{ system: Connector; candidates: RetentionCandidate[] }> {
     for (const c of this.systems()) {
       let after: string | null = null;
       for (;;) {
         const page = await c.retentionCandidates(now, { first: SWEEP_PAGE, after, count: false }, signal);
-        if (page.candidates.length) yield page.candidates.map((cand) => this.listed(c, cand));
+        if (page.candidates.length) yield { system: c, candidates: page.candidates };
         if (!page.hasNextPage || page.candidates.length === 0) break;
         after = page.candidates.at(-1)!.cursor;
       }
@@ -135,17 +138,20 @@ export class RetentionService {
   private async sweepNow(actor: string, dryRun: boolean, now: Date): Promise<SweepResult> {
     const signal = new AbortController().signal;
     const merged = new SubjectMerger();
-    for await (const page of this.allCandidates(now, signal)) for (const cand of page) merged.add(cand);
+    for await (const page of this.allCandidates(now, signal)) {
+      for (const cand of page.candidates) merged.add(page.system.id, this.ruleText(page.system, cand), cand);
+    }
     const subjects = merged.subjects();
     const result: SweepResult = { dryRun, candidates: subjects.length, created: 0, skipped: 0, requests: [], subjects: [] };
+    const named = await this.requests.openRequestIdentifiers();
     for (let i = 0; i < subjects.length; i += SWEEP_BATCH) {
       const batch = subjects.slice(i, i + SWEEP_BATCH);
-      const open = await this.requests.openRequestsNaming(batch.map((s) => s.identifiers));
+      const open = batch.map((s) => s.identifiers.map((id) => named.get(`${id.kind}:${id.value}`)).find((id) => id !== undefined) ?? null);
       const proposals: (RetentionProposal & { view: SweepSubject })[] = [];
       batch.forEach((s, k) => {
-        const view: SweepSubject = { identifiers: s.identifiers, systems: [...s.systems], since: s.since, requestId: open[k] ?? null, skipped: open[k] !== null };
+        const view: SweepSubject = { identifiers: s.identifiers, systems: s.systems, since: s.since, requestId: open[k] ?? null, skipped: open[k] !== null };
         result.subjects.push(view);
-        if (!view.skipped) proposals.push({ view, identifiers: s.identifiers, retentionKey: this.retentionKey(s), note: noteOf(s) });
+        if (!view.skipped) proposals.push({ view, identifiers: s.identifiers, retentionKey: this.retentionKey(s), note: merged.noteOf(s) });
       });
       // proposed before for this rule and date (and since closed), or by another sweep just now
       const proposed = dryRun ? await this.requests.storedRetentionKeys(proposals.map((p) => p.retentionKey)) : new Set<string>();
@@ -212,10 +218,9 @@ export class RetentionService {
 
 interface MergedSubject {
   identifiers: Omit<Identifier, 'source'>[];
-  systems: Set<string>;
-  /** "system/dataset@since" of every rule that flags the subject. */
-  flags: Set<string>;
-  notes: Set<string>;
+  systems: string[];
+  /** "system/dataset@since" of every rule that flags the subject (noted once per distinct rule and day). */
+  flags: string[];
   since: Date;
 }
 
@@ -223,39 +228,51 @@ interface MergedSubject {
 class SubjectMerger {
   private readonly byIdentifier = new Map<string, MergedSubject>();
   private readonly all = new Set<MergedSubject>();
+  /** The note of each distinct flag, written once (many subjects share a rule and day). */
+  readonly notes = new Map<string, string>();
 
-  add(c: ListedCandidate): void {
-    const keys = c.identifiers.map((i) => `${i.kind}:${i.value}`);
-    const found = [...new Set(keys.map((k) => this.byIdentifier.get(k)).filter((s): s is MergedSubject => s !== undefined))];
-    const into = found[0] ?? { identifiers: [], systems: new Set<string>(), flags: new Set<string>(), notes: new Set<string>(), since: c.since };
-    this.all.add(into);
-    for (const other of found.slice(1)) {
-      for (const i of other.identifiers) this.addIdentifier(into, i);
-      other.systems.forEach((s) => into.systems.add(s));
-      other.flags.forEach((f) => into.flags.add(f));
-      other.notes.forEach((n) => into.notes.add(n));
-      if (other.since < into.since) into.since = other.since;
-      this.all.delete(other);
+  add(system: string, ruleText: string, c: RetentionCandidate): void {
+    let into: MergedSubject | undefined;
+    for (const i of c.identifiers) {
+      const other = this.byIdentifier.get(`${i.kind}:${i.value}`);
+      if (!other || other === into) continue;
+      if (!into) into = other;
+      else this.absorb(into, other);
+    }
+    if (!into) {
+      into = { identifiers: [], systems: [], flags: [], since: c.since };
+      this.all.add(into);
     }
     for (const i of c.identifiers) this.addIdentifier(into, i);
-    into.systems.add(c.system);
-    into.flags.add(`${c.system}/${c.dataset}@${formatDay(c.since)}`);
-    into.notes.add(`${c.system}/${c.dataset}: ${c.ruleText}; past it since ${formatDay(c.since)}`);
+    if (!into.systems.includes(system)) into.systems.push(system);
+    const flag = `${system}/${c.dataset}@${c.since.getTime()}`;
+    if (!this.notes.has(flag)) this.notes.set(flag, `${system}/${c.dataset}: ${ruleText}; past it since ${formatDay(c.since)}`);
+    if (!into.flags.includes(flag)) into.flags.push(flag);
     if (c.since < into.since) into.since = c.since;
   }
 
+  /** One person found under identifiers first seen apart: `other` joins `into`. */
+  private absorb(into: MergedSubject, other: MergedSubject): void {
+    for (const i of other.identifiers) this.addIdentifier(into, i);
+    for (const s of other.systems) if (!into.systems.includes(s)) into.systems.push(s);
+    for (const f of other.flags) if (!into.flags.includes(f)) into.flags.push(f);
+    if (other.since < into.since) into.since = other.since;
+    this.all.delete(other);
+  }
+
   private addIdentifier(s: MergedSubject, i: Omit<Identifier, 'source'>): void {
-    const k = `${i.kind}:${i.value}`;
     if (!s.identifiers.some((x) => x.kind === i.kind && x.value === i.value)) s.identifiers.push({ kind: i.kind, value: i.value });
-    this.byIdentifier.set(k, s);
+    this.byIdentifier.set(`${i.kind}:${i.value}`, s);
   }
 
   subjects(): MergedSubject[] {
     return [...this.all];
   }
-}
 
-const noteOf = (s: MergedSubject) => `Retention: ${[...s.notes].join(' | ')}`;
+  noteOf(s: MergedSubject): string {
+    return `Retention: ${s.flags.map((f) => this.notes.get(f)).join(' | ')}`;
+  }
+}
 
 function encodeCursor(system: string, cursor: string): string {
   return Buffer.from(`ret:${system}|${cursor}`, 'utf8').toString('base64url');

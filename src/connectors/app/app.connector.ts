@@ -287,6 +287,8 @@ export class AppConnector implements Connector {
       page.count === false ? Promise.resolve(undefined) : this.query(RETENTION_COUNT_SQL, [cutoff]),
     ]);
     signal.throwIfAborted();
+    const since = new Map<string, Date>(); // one date per employer's contract end
+    const sinceOf = (end: string) => since.get(end) ?? since.set(end, retentionEnds(APP_RETENTION_RULE, end)).get(end)!;
     const candidates = rows.slice(0, page.first).map((u) => ({
       cursor: `${Number(u.organisation_id)}.${Number(u.id)}`,
       identifiers: [
@@ -296,7 +298,7 @@ export class AppConnector implements Connector {
       ],
       dataset: 'profile',
       rule: APP_RETENTION_RULE,
-      since: retentionEnds(APP_RETENTION_RULE, String(u.contract_end).slice(0, 10)),
+      since: sinceOf(String(u.contract_end).slice(0, 10)),
     }));
     return { candidates, hasNextPage: rows.length > page.first, totalCount: counted ? Number(counted[0]?.n ?? 0) : undefined };
   }
