@@ -3,6 +3,7 @@ import { benchAppBatching } from './app-batching';
 import { benchErasure } from './erasure';
 import { benchExport } from './export';
 import { benchFanOut } from './fan-out';
+import { benchLoad } from './load';
 import { benchRetention } from './retention';
 
 /** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   await benchErasure({ quick });
   await benchRetention({ quick, database: 'sqlite' });
   await benchRetention({ quick, database: 'mysql' });
+  await benchLoad({ quick });
 }
 
 main().catch((e: unknown) => {

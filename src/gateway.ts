@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { OidcVerifier } from './auth/oidc';
 import { OperatorDirectory } from './auth/operators';
 import type { Config, OperatorSpec } from './config';
 import { ConnectorRegistry } from './connectors/registry';
@@ -15,6 +16,7 @@ import { RequestService } from './services/request.service';
 import { DownloadService } from './services/download.service';
 import { ExportService } from './services/export.service';
 import { ActionService } from './services/action.service';
+import { RateLimits } from './services/rate-limits';
 import { RetentionService } from './services/retention.service';
 import { SystemLoaders } from './services/system-loaders';
 import { TaskQueue, Worker } from './jobs';
@@ -22,6 +24,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SubjectService } from './services/subject.service';
 import { TombstoneService } from './services/tombstone.service';
+import { connectorObserver, GatewayMetrics, instrumentConnector } from './metrics';
 
 export interface GatewayOptions {
   config: Config;
@@ -34,6 +37,7 @@ export interface Gateway {
   readonly services: Services;
   readonly store: DataSource;
   readonly httpServer: Server;
+  readonly metrics: GatewayMetrics;
   /** Starts listening; resolves to the base URL (http://host:port). */
   listen(): Promise<string>;
   /** Stops accepting, lets requests in flight finish, closes connectors and the store. */
@@ -43,7 +47,9 @@ export interface Gateway {
 /** Wires config -> store -> connectors -> GraphQL server. */
 export async function createGateway({ config, logger, operators, hmacKey }: GatewayOptions): Promise<Gateway> {
   const store = await openStore(config.store);
-  const registry = ConnectorRegistry.fromConfig(config, logger);
+  const metrics = new GatewayMetrics(store);
+  const registry = ConnectorRegistry.fromConfig(config, logger, connectorObserver(metrics));
+  for (const c of registry.connectors) instrumentConnector(c, metrics);
   try {
     await registry.init();
   } catch (e) {
@@ -84,6 +90,8 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     }),
     subjects,
     operators: new OperatorDirectory(operators),
+    oidc: config.oidc ? new OidcVerifier(config.oidc, logger) : undefined,
+    limits: new RateLimits(config.limits),
     deadlineMs,
     logger,
   };
@@ -92,12 +100,27 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     // one worker loop on SQLite (one writer); several on MySQL, where leases keep them apart
     concurrency: config.store.kind === 'sqlite' ? 1 : config.workers.concurrency,
     logger,
-    onSettled: (task) => requests.advance(task.requestId),
+    onSettled: (task) => {
+      metrics.tasksRun.inc({ kind: task.kind, status: task.status });
+      return requests.advance(task.requestId);
+    },
   });
+  queue.on('takeover', () => metrics.leaseTakeovers.inc());
   wakeWorkers = () => worker.wake();
   const schema = await buildGatewaySchema(registry.typedViewFactories());
   const httpServer = createHttpServer();
-  const { app, apollo } = await createServer({ schema, services, store, httpServer, production: config.env === 'production' });
+  const { app, apollo } = await createServer({
+    schema,
+    services,
+    store,
+    httpServer,
+    production: config.env === 'production',
+    limits: config.limits,
+    http: config.http,
+    https: config.publicUrl?.startsWith('https:') === true,
+    metrics,
+    metricsToken: config.metricsToken,
+  });
   httpServer.on('request', app);
 
   let closed = false;
@@ -105,6 +128,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     services,
     store,
     httpServer,
+    metrics,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -122,11 +146,15 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     close: async () => {
       if (closed) return;
       closed = true;
-      await worker.stop(); // finishes or releases the tasks in hand
-      await apollo.stop(); // drains the HTTP server
+      // stop accepting connections and claiming tasks at once; requests and tasks in flight get the
+      // grace period, then tasks still running are released (the attempt not counted)
+      await Promise.all([worker.stop({ graceMs: config.http.shutdownGraceMs }), apollo.stop()]);
       if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+      logger.debug('requests and tasks stopped');
       await registry.close();
+      logger.debug('connectors closed');
       await store.destroy();
+      logger.debug('store closed');
     },
   };
 }

@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { createReadStream } from 'node:fs';
@@ -7,7 +8,12 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createContext, type GatewayContext, type Services } from './context';
+import type { Config } from './config';
 import { ErrorCode, isPublicCode } from './errors';
+import { type GatewayMetrics, graphqlMetrics, httpMetrics } from './metrics';
+import { OperatorDirectory } from './auth/operators';
+import { aliasLimit, costLimit, depthLimit } from './graphql-limits';
+import { bodyErrors, corsPolicy, securityHeaders } from './http-security';
 
 /** Apollo's own codes for a request that is not valid GraphQL or has wrong variables. */
 const INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -18,6 +24,13 @@ export interface ServerOptions {
   store: DataSource;
   httpServer: Server;
   production: boolean;
+  metrics: GatewayMetrics;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  limits: Config['limits'];
+  http: Config['http'];
+  /** Operators reach the gateway over https (DSR_PUBLIC_URL): send HSTS. */
+  https: boolean;
 }
 
 /**
@@ -43,11 +56,20 @@ export function maskError(services: Services) {
 }
 
 export async function createServer(opts: ServerOptions): Promise<{ app: Express; apollo: ApolloServer<GatewayContext> }> {
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer })];
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer, stopGracePeriodMillis: opts.http.shutdownGraceMs }),
+    costLimit(opts.limits.maxCost),
+    graphqlMetrics(opts.metrics),
+  ];
+  if (opts.production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
     plugins,
+    validationRules: [depthLimit(opts.limits.maxDepth), aliasLimit(opts.limits.maxAliases)],
+    parseOptions: { maxTokens: opts.limits.maxTokens },
     introspection: !opts.production,
+    hideSchemaDetailsFromClientErrors: opts.production, // no "Did you mean ...?"
+    allowBatchedHttpRequests: false, // one operation per HTTP request
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns shutdown
     formatError: maskError(opts.services),
@@ -56,6 +78,24 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', opts.http.trustProxy);
+  app.use(securityHeaders({ production: opts.production, https: opts.https }));
+  const cors = corsPolicy(opts.http.corsOrigins);
+  if (cors) app.use(cors);
+  app.use(httpMetrics(opts.metrics));
+  const scraper = opts.metricsToken === undefined ? undefined : new OperatorDirectory([{ name: 'metrics', roles: [], token: opts.metricsToken }]);
+  app.get('/metrics', async (req, res) => {
+    if (scraper && !scraper.authenticate(req.headers.authorization)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'unauthenticated' });
+      return;
+    }
+    try {
+      const { contentType, body } = await opts.metrics.render();
+      res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).send(body);
+    } catch {
+      res.status(503).json({ error: 'metrics unavailable' });
+    }
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -69,6 +109,12 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
   });
   // a download link is its own credential: anything wrong with it is the same plain 404
   app.get('/exports/:id/download', async (req, res) => {
+    const wait = await opts.services.limits.download(req.ip ?? 'unknown');
+    if (wait !== undefined) {
+      res.set({ 'Retry-After': String(wait), 'Cache-Control': 'no-store' });
+      res.status(429).json({ error: 'too many requests' });
+      return;
+    }
     const found = await opts.services.downloads.open(String(req.params.id), req.query.token).catch(() => undefined);
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
     if (!found) {
@@ -86,8 +132,14 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    (_req, res, next) => {
+      res.set('Cache-Control', 'no-store');
+      next();
+    },
+    express.json({ limit: `${opts.limits.bodyLimitKb}kb` }),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(opts.services, req) }),
   );
+  app.use(bodyErrors(opts.limits.bodyLimitKb, opts.services.logger));
   return { app, apollo };
 }
+

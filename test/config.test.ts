@@ -52,7 +52,7 @@ describe('configuration', () => {
     [{ DSR_OPERATORS: 'ann:OPERATOR:a,ann:VIEWER:b' }, /names must be unique/],
     [{ DSR_HMAC_KEY: 'short' }, /^DSR_HMAC_KEY must be at least 32 characters$/],
     [{ NODE_ENV: 'production', DSR_OPERATORS: 'a:OPERATOR:t', DSR_DATABASE_URL: 'mysql://x@y/z' }, /^DSR_HMAC_KEY \(or DSR_HMAC_KEY_FILE\) is required when NODE_ENV=production/],
-    [{ NODE_ENV: 'production', DSR_HMAC_KEY: 'k'.repeat(32), DSR_DATABASE_URL: 'mysql://x@y/z' }, /^DSR_OPERATORS is required when NODE_ENV=production/],
+    [{ NODE_ENV: 'production', DSR_HMAC_KEY: 'k'.repeat(32), DSR_DATABASE_URL: 'mysql://x@y/z' }, /^DSR_OPERATORS \(or DSR_OPERATORS_FILE or DSR_OIDC_ISSUER\) is required when NODE_ENV=production/],
     [{ DSR_CONFIG_FILE: '/nonexistent/file.json' }, /^DSR_CONFIG_FILE: file not found/],
   ])('stops with one clear line: %j', (env, expected) => {
     const message = errorOf(env as Record<string, string>);
@@ -63,6 +63,16 @@ describe('configuration', () => {
   it('never repeats a secret in an error', () => {
     expect(errorOf({ DSR_OPERATORS: 'ann:ADMIN:super-secret-token' })).not.toContain('super-secret-token');
     expect(errorOf({ DSR_HMAC_KEY: 'tiny-secret' })).not.toContain('tiny-secret');
+  });
+
+  it('reads the metrics scrape token inline or from a file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dsr-config-'));
+    const file = path.join(dir, 'metrics-token');
+    writeFileSync(file, 'scrape-token-from-file\n');
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ DSR_METRICS_TOKEN: 'inline-token' }).metricsToken).toBe('inline-token');
+    expect(loadConfig({ DSR_METRICS_TOKEN_FILE: file }).metricsToken).toBe('scrape-token-from-file');
+    expect(errorOf({ DSR_METRICS_TOKEN_FILE: path.join(dir, 'missing') })).toBe('DSR_METRICS_TOKEN_FILE: the file cannot be read');
   });
 
   it('validates the connector file', () => {

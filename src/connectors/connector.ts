@@ -204,6 +204,13 @@ export interface ConnectorFactory {
 export interface ConnectorEnvironment {
   config: import('../config').Config;
   logger: import('../logger').Logger;
+  /** Receives every HTTP exchange and breaker change of the connector's client (metrics). */
+  observer?: ConnectorObserver;
+}
+
+export interface ConnectorObserver {
+  httpExchange(exchange: import('./http').HttpExchange): void;
+  breakerChanged(system: string, state: import('./http').BreakerState): void;
 }
 
 export function emptySnapshot(datasets: readonly DatasetDescriptor[]): SystemSnapshot {

@@ -3,7 +3,7 @@ import { ConfigError } from '../config';
 import type { Logger } from '../logger';
 import { appConnectorFactory } from './app/app.connector';
 import { limeGoConnectorFactory } from './limego/limego.connector';
-import type { Connector, ConnectorFactory } from './connector';
+import type { Connector, ConnectorFactory, ConnectorObserver } from './connector';
 import { hogiaConnectorFactory } from './hogia/hogia.connector';
 import { sendgridConnectorFactory } from './sendgrid/sendgrid.connector';
 
@@ -18,7 +18,7 @@ export class ConnectorRegistry {
     this.byId = new Map(connectors.map((c) => [c.id, c]));
   }
 
-  static fromConfig(config: Config, logger: Logger): ConnectorRegistry {
+  static fromConfig(config: Config, logger: Logger, observer?: ConnectorObserver): ConnectorRegistry {
     const connectors: Connector[] = [];
     for (const [id, settings] of Object.entries(config.connectors)) {
       if (!settings.enabled) continue;
@@ -26,7 +26,7 @@ export class ConnectorRegistry {
       if (!factory) {
         throw new ConfigError(`connectors.${id}.kind: unknown connector kind "${settings.kind}" (known: ${CONNECTOR_FACTORIES.map((f) => f.kind).join(', ')})`);
       }
-      connectors.push(factory.create(id, settings, { config, logger }));
+      connectors.push(factory.create(id, settings, { config, logger, observer }));
     }
     return new ConnectorRegistry(connectors);
   }

@@ -24,7 +24,7 @@ export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'NOT_FOUND', 'R
 export const EXPORT_TYPES: readonly string[] = ['ACCESS', 'PORTABILITY'];
 /** The last step of a request: packaging the export, or finalising an action. */
 const FINAL_STEPS = ['package', 'finalize'];
-export const OPEN: readonly string[] = ['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_MANUAL_STEPS', 'PARTIALLY_COMPLETED'];
+export const OPEN_STATUSES: readonly string[] = ['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_MANUAL_STEPS', 'PARTIALLY_COMPLETED'];
 const FINISHED_TASK = ['SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'SKIPPED'];
 /** Clock skew allowed for a receivedAt "now" sent by another machine. */
 const FUTURE_TOLERANCE_MS = 60_000;
@@ -230,7 +230,7 @@ export class RequestService {
    * a sweep that checks many subjects (open requests still hold their identifiers in clear).
    */
   async openRequestIdentifiers(): Promise<Map<string, string>> {
-    const rows = await this.ds.getRepository(DsrRequestEntity).find({ select: { id: true, subjectJson: true }, where: { status: In([...OPEN]) }, order: { id: 'ASC' } });
+    const rows = await this.ds.getRepository(DsrRequestEntity).find({ select: { id: true, subjectJson: true }, where: { status: In([...OPEN_STATUSES]) }, order: { id: 'ASC' } });
     const named = new Map<string, string>();
     for (const r of rows) for (const i of this.subjectOf(r)) if (!i.erased && !named.has(`${i.kind}:${i.value}`)) named.set(`${i.kind}:${i.value}`, r.id);
     return named;
@@ -249,7 +249,7 @@ export class RequestService {
         .innerJoin(DsrRequestEntity, 'r', 'r.id = ri.requestId')
         .select(['ri.identifierHash AS hash', 'r.id AS id'])
         .where('ri.identifierHash IN (:...hashes)', { hashes: all.slice(i, i + 500) })
-        .andWhere('r.status IN (:...open)', { open: OPEN })
+        .andWhere('r.status IN (:...open)', { open: OPEN_STATUSES })
         .orderBy('r.id')
         .getRawMany()) as { hash: string; id: string }[];
       for (const row of rows) if (!byHash.has(row.hash)) byHash.set(row.hash, row.id);
@@ -318,8 +318,8 @@ export class RequestService {
     const q = this.ds.getRepository(DsrRequestEntity).createQueryBuilder('r');
     if (filter.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
     if (filter.type?.length) q.andWhere('r.type IN (:...type)', { type: filter.type });
-    if (filter.overdue === true) q.andWhere('r.dueAt < :now AND r.status IN (:...open)', { now: nowIso(), open: OPEN });
-    if (filter.overdue === false) q.andWhere('(r.dueAt >= :now OR r.status NOT IN (:...open))', { now: nowIso(), open: OPEN });
+    if (filter.overdue === true) q.andWhere('r.dueAt < :now AND r.status IN (:...open)', { now: nowIso(), open: OPEN_STATUSES });
+    if (filter.overdue === false) q.andWhere('(r.dueAt >= :now OR r.status NOT IN (:...open))', { now: nowIso(), open: OPEN_STATUSES });
     const totalCount = await q.getCount();
     if (filter.after) {
       const [receivedAt, id] = decodeRequestCursor(filter.after);
@@ -381,7 +381,7 @@ export class RequestService {
   async cancel(op: Operator, id: string, reason: string): Promise<DsrRequestEntity> {
     const why = requireReason(reason);
     return this.change(id, async (m, r) => {
-      if (!OPEN.includes(r.status)) throw new DsrError(ErrorCode.CONFLICT, `The request is ${r.status} and cannot be cancelled`);
+      if (!OPEN_STATUSES.includes(r.status)) throw new DsrError(ErrorCode.CONFLICT, `The request is ${r.status} and cannot be cancelled`);
       const tasks = await m.getRepository(DsrTaskEntity).findBy({ requestId: r.id });
       if (tasks.some((t) => t.attempts > 0 || t.state === 'leased')) throw new DsrError(ErrorCode.CONFLICT, 'Work on this request has started; it can no longer be cancelled');
       await m.getRepository(DsrTaskEntity).update({ requestId: r.id }, { state: 'done', status: 'SKIPPED', finishedAt: nowIso() });
@@ -396,7 +396,7 @@ export class RequestService {
   async extend(op: Operator, id: string, reason: string): Promise<DsrRequestEntity> {
     const why = requireReason(reason);
     return this.change(id, async (_m, r) => {
-      if (!OPEN.includes(r.status)) throw new DsrError(ErrorCode.CONFLICT, `The request is ${r.status}; its deadline no longer runs`);
+      if (!OPEN_STATUSES.includes(r.status)) throw new DsrError(ErrorCode.CONFLICT, `The request is ${r.status}; its deadline no longer runs`);
       if (r.extensionReason) throw new DsrError(ErrorCode.DEADLINE_RULE, 'The deadline was already extended once; it can be extended only once');
       if (Date.now() >= Date.parse(r.dueAt)) throw new DsrError(ErrorCode.DEADLINE_RULE, 'The deadline has passed; it can only be extended before it');
       r.dueAt = dueDate(new Date(r.receivedAt), true).toISOString();

@@ -87,6 +87,15 @@ export interface HttpClientOptions {
   auth?: AuthProvider;
   logger?: HttpLogger;
   onBreakerStateChange?: (change: BreakerStateChange) => void;
+  /** Called after every HTTP exchange (for metrics): the status, or what failed before an answer. */
+  onExchange?: (exchange: HttpExchange) => void;
+}
+
+export interface HttpExchange {
+  system: string;
+  status?: number;
+  failure?: 'network' | 'timeout' | 'deadline';
+  seconds: number;
 }
 
 export interface HttpRequest {
@@ -170,6 +179,7 @@ export class HttpClient {
   private readonly listeners = new Set<(change: BreakerStateChange) => void>();
   private state: BreakerState = 'closed';
   private openedAt = 0;
+  private readonly onExchange: ((exchange: HttpExchange) => void) | undefined;
 
   constructor(options: HttpClientOptions) {
     this.system = options.system;
@@ -187,6 +197,7 @@ export class HttpClient {
     this.auth = options.auth;
     this.log = options.logger ?? silent;
     if (options.onBreakerStateChange) this.listeners.add(options.onBreakerStateChange);
+    this.onExchange = options.onExchange;
 
     this.bulkhead = bulkhead(Math.max(1, options.concurrency ?? 4), Infinity);
     // Failures that count: 5xx, network errors, timeouts. A caller giving up during the half-open
@@ -307,6 +318,7 @@ export class HttpClient {
       const text = await res.text();
       const resHeaders = Object.fromEntries(res.headers.entries());
       const ms = Math.round(performance.now() - started);
+      this.onExchange?.({ system: this.system, status: res.status, seconds: ms / 1000 });
       this.log.debug({ ...logFields, status: res.status, ms }, 'http call');
       const parsed = parseBody(text, resHeaders['content-type'], a.method);
       if (!parsed.ok && isSuccess(res.status, a.expect)) {
@@ -323,6 +335,8 @@ export class HttpClient {
     } catch (e) {
       if (e instanceof HttpClientError) throw e;
       const ms = Math.round(performance.now() - started);
+      const failure = a.signal?.aborted ? 'deadline' : timeout.signal.aborted ? 'timeout' : 'network';
+      this.onExchange?.({ system: this.system, failure, seconds: ms / 1000 });
       if (a.signal?.aborted) {
         this.log.debug({ ...logFields, ms, error: 'DEADLINE' }, 'http call');
         throw new DeadlineError(this.system, a.method, a.route);

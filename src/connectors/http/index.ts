@@ -6,6 +6,7 @@ export {
   type BreakerStateChange,
   type HeaderMap,
   type HttpClientOptions,
+  type HttpExchange,
   type HttpLogger,
   type HttpMethod,
   type HttpRequest,

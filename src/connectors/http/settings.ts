@@ -57,6 +57,8 @@ export function secretSetting(id: string, settings: ConnectorSettings, name: str
 
 /** The one way HTTP connectors build their client: shared settings, the gateway's logger. */
 export function createHttpClient(id: string, settings: HttpSettings, env: ConnectorEnvironment, options: Partial<HttpClientOptions> = {}): HttpClient {
+  const observer = env.observer;
+  observer?.breakerChanged(id, 'closed');
   return new HttpClient({
     system: id,
     baseUrl: settings.baseUrl,
@@ -65,6 +67,7 @@ export function createHttpClient(id: string, settings: HttpSettings, env: Connec
     concurrency: settings.concurrency,
     breaker: settings.breaker,
     logger: env.logger,
+    ...(observer ? { onExchange: (e) => observer.httpExchange(e), onBreakerStateChange: (c) => observer.breakerChanged(id, c.state) } : {}),
     ...options,
   });
 }
