@@ -22,7 +22,7 @@ const TOKEN = 'bench-operator-token-0123456789';
 export type BenchDatabase = 'sqlite' | 'mysql';
 
 /** Fresh databases for one scenario: embedded SQLite files, or new databases on MariaDB/MySQL. */
-async function databases(kind: BenchDatabase, dir: string): Promise<{ store: string; app: string; drop(): Promise<void> }> {
+export async function databases(kind: BenchDatabase, dir: string): Promise<{ store: string; app: string; drop(): Promise<void> }> {
   if (kind === 'sqlite') {
     return { store: `sqlite:${path.join(dir, 'gateway.sqlite')}`, app: `sqlite:${path.join(dir, 'app.sqlite')}`, drop: async () => undefined };
   }

@@ -4,6 +4,7 @@ import { benchErasure } from './erasure';
 import { benchExport } from './export';
 import { benchFanOut } from './fan-out';
 import { benchLoad } from './load';
+import { benchRetention } from './retention';
 
 /** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
 async function main(): Promise<void> {
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   await benchFanOut({ quick });
   await benchExport({ quick });
   await benchErasure({ quick });
+  await benchRetention({ quick, database: 'sqlite' });
+  await benchRetention({ quick, database: 'mysql' });
   await benchLoad({ quick });
 }
 

@@ -152,6 +152,7 @@ const envSchema = z.object({
   DSR_WORKER_CONCURRENCY: intIn('DSR_WORKER_CONCURRENCY', 1, 64, 2),
   DSR_LEASE_MS: intIn('DSR_LEASE_MS', 500, 3_600_000, 30_000),
   DSR_EXPORT_TTL_HOURS: intIn('DSR_EXPORT_TTL_HOURS', 1, 24 * 365, 24 * 30),
+  DSR_RETENTION_SWEEP_HOURS: intIn('DSR_RETENTION_SWEEP_HOURS', 0, 24 * 366, 0),
   DSR_DOWNLOAD_LINK_TTL_HOURS: intIn('DSR_DOWNLOAD_LINK_TTL_HOURS', 1, 24 * 30, 24),
   DSR_UPLOAD_MAX_MB: intIn('DSR_UPLOAD_MAX_MB', 1, 1024, 25),
   DSR_PUBLIC_URL: z.url({ message: 'DSR_PUBLIC_URL must be the URL operators reach the gateway at, e.g. https://dsr.example.se' }).optional(),
@@ -223,6 +224,8 @@ export interface Config {
   downloadLinkTtlMs: number;
   /** Largest file an operator may upload for a system without an API. */
   uploadMaxBytes: number;
+  /** Hours between scheduled retention sweeps; 0 = none (sweeps only when an operator runs one). */
+  retentionSweepHours: number;
   /** Base of download links; default: the address the gateway listens on. */
   publicUrl?: string;
   connectors: Record<string, ConnectorSettings>;
@@ -367,6 +370,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     exportTtlMs: env.DSR_EXPORT_TTL_HOURS * 3_600_000,
     downloadLinkTtlMs: env.DSR_DOWNLOAD_LINK_TTL_HOURS * 3_600_000,
     uploadMaxBytes: env.DSR_UPLOAD_MAX_MB * 1024 * 1024,
+    retentionSweepHours: env.DSR_RETENTION_SWEEP_HOURS,
     publicUrl: env.DSR_PUBLIC_URL?.replace(/\/+$/, ''),
     connectors,
     configFile: env.DSR_CONFIG_FILE || undefined,

@@ -9,6 +9,7 @@ import type { ActionService } from './services/action.service';
 import type { DownloadService } from './services/download.service';
 import type { RateLimits } from './services/rate-limits';
 import type { RequestService } from './services/request.service';
+import type { RetentionService } from './services/retention.service';
 import { SystemLoaders } from './services/system-loaders';
 import type { SubjectService } from './services/subject.service';
 import type { UploadService } from './services/upload.service';
@@ -21,6 +22,7 @@ export interface Services {
   requests: RequestService;
   actions: ActionService;
   uploads: UploadService;
+  retention: RetentionService;
   downloads: DownloadService;
   operators: OperatorDirectory;
   /** Access tokens of the company's identity provider, when one is configured. */

@@ -18,6 +18,7 @@ import { ExportService } from './services/export.service';
 import { ActionService } from './services/action.service';
 import { RateLimits } from './services/rate-limits';
 import { UploadService } from './services/upload.service';
+import { RetentionService } from './services/retention.service';
 import { SystemLoaders } from './services/system-loaders';
 import { TaskQueue, Worker } from './jobs';
 import { hostname } from 'node:os';
@@ -75,12 +76,18 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     uploads,
   });
   const actions = new ActionService(store, registry, subjects, requests, audit, tombstones, { identifyLoaders, deadlineMs });
+  const retention = new RetentionService(store, registry, requests, audit, keyed, {
+    sweepHours: config.retentionSweepHours,
+    maxAttempts: config.taskMaxAttempts,
+    logger,
+  });
   const services: Services = {
     registry,
     audit,
     requests,
     actions,
     uploads,
+    retention,
     downloads: new DownloadService(store, requests, audit, {
       linkTtlMs: config.downloadLinkTtlMs,
       publicUrl: () => config.publicUrl ?? listeningUrl,
@@ -94,7 +101,7 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     logger,
   };
   const queue = new TaskQueue(store, { owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, leaseMs: config.workers.leaseMs });
-  const worker = new Worker(queue, actions.handlers(exports), {
+  const worker = new Worker(queue, { ...actions.handlers(exports), ...retention.handlers() }, {
     // one worker loop on SQLite (one writer); several on MySQL, where leases keep them apart
     concurrency: config.store.kind === 'sqlite' ? 1 : config.workers.concurrency,
     logger,
@@ -134,7 +141,10 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
           const { port } = httpServer.address() as AddressInfo;
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           listeningUrl = `http://${host}:${port}`;
-          if (config.workers.enabled) worker.start();
+          if (config.workers.enabled) {
+            worker.start();
+            retention.schedule().catch((e: unknown) => logger.error({ err: (e as Error).name }, 'retention: the scheduled sweep could not be scheduled'));
+          }
           resolve(listeningUrl);
         });
       }),

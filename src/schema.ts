@@ -6,10 +6,11 @@ import type { ConnectorFactory } from './connectors/connector';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { OperatorResolver } from './resolvers/operator.resolver';
 import { RequestResolver } from './resolvers/request.resolver';
+import { RetentionResolver } from './resolvers/retention.resolver';
 import { DatasetDataResolver, SubjectResolver } from './resolvers/subject.resolver';
 import { SystemResolver } from './resolvers/system.resolver';
 
-export const CORE_RESOLVERS = [OperatorResolver, SystemResolver, SubjectResolver, DatasetDataResolver, AuditResolver, RequestResolver];
+export const CORE_RESOLVERS = [OperatorResolver, SystemResolver, SubjectResolver, DatasetDataResolver, AuditResolver, RequestResolver, RetentionResolver];
 
 /** The schema: the core resolvers plus the typed views of the given connector kinds. */
 export function buildGatewaySchema(factories: readonly ConnectorFactory[]): Promise<GraphQLSchema> {

@@ -31,6 +31,8 @@ export function appSchemaStatements(dialect: SqlDialect): string[] {
     )${engine}`,
     `CREATE UNIQUE INDEX ux_users_email_normalized ON users (email_normalized)`,
     `CREATE INDEX ix_users_phone ON users (phone)`,
+    // an employer's users in id order: retention sweeps page through them by (organisation, id)
+    `CREATE INDEX ix_users_organisation ON users (organisation_id, id)`,
     `CREATE TABLE content_items (
       id INT NOT NULL PRIMARY KEY,
       kind VARCHAR(20) NOT NULL,

@@ -33,7 +33,28 @@ export interface DatasetDescriptor {
   purposes: string[];
   legalBasis: LegalBasis;
   retention: string;
+  /** The same rule, machine-readable, for retention sweeps (absent: no rule the gateway applies). */
+  retentionRule?: RetentionRule;
   fields: FieldDescriptor[];
+}
+
+/**
+ * What the retention period counts from:
+ * - `employer-contract-end`: the day the subject's employer's contract with the company ended;
+ * - `fiscal-year-end`: the end of the fiscal year of the newest accounting record, kept through
+ *   the period's last calendar year (bokföringslagen 7 kap. 2 §: "the seventh year after the
+ *   calendar year in which the fiscal year ended");
+ * - `customer-contract-end`: the day the customer or supplier relationship (the subject's own, or
+ *   their organisation's) ended;
+ * - `last-activity`: the subject's last recorded activity in the system.
+ */
+export type RetentionStart = 'employer-contract-end' | 'customer-contract-end' | 'fiscal-year-end' | 'last-activity';
+
+export interface RetentionRule {
+  after: RetentionStart;
+  period: { years?: number; months?: number };
+  /** Why the data is kept that long, e.g. "bokföringslagen 7 kap. 2 §". */
+  legalBasis?: string;
 }
 
 /** The data map of one system (GDPR Art. 30) and the source of the Art. 15 information. */
@@ -127,6 +148,13 @@ export interface Connector {
   /** Applies corrections (Art. 16); unknown or read-only fields are refused before anything changes. */
   rectify?(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome>;
   /**
+   * Subjects whose data in this system is past its retention rule at `now`, a page at a time in a
+   * stable order (keyset: `after` is the `cursor` of the last one seen). Reads identifiers and
+   * dates only, never a whole list into memory. `totalCount` is counted when `count` is not false.
+   */
+  retentionCandidates?(now: Date, page: RetentionPageRequest, signal: AbortSignal): Promise<RetentionPage>;
+
+  /**
    * What a person must do in this system for a request type it cannot carry out by API (shown
    * with the WAITING_FOR_OPERATOR task); verification then reads the system again. A system that
    * names a step for ACCESS (or PORTABILITY) is searched by a person: the operator uploads what
@@ -135,6 +163,32 @@ export interface Connector {
   manualInstructions?(type: ManualRequestType): string | undefined;
   /** Who does this system's manual steps and how long they may take (default: no named owner, DEFAULT_MANUAL_DUE_DAYS). */
   readonly manualSteps?: ManualStepSettings;
+}
+
+export interface RetentionPageRequest {
+  first: number;
+  after?: string | null;
+  count?: boolean;
+}
+
+/** One subject past a retention rule in one system. */
+export interface RetentionCandidate {
+  /** Opaque position of this candidate in the system's order, for `after`. */
+  cursor: string;
+  /** Person-level identifiers to erase the subject by (exact, normalised). */
+  identifiers: Omit<Identifier, 'source'>[];
+  /** The dataset whose rule applies (its rule text is the descriptor's `retention`). */
+  dataset: string;
+  rule: RetentionRule;
+  /** When the rule's period ended: from then on the data should be gone. */
+  since: Date;
+}
+
+export interface RetentionPage {
+  candidates: RetentionCandidate[];
+  hasNextPage: boolean;
+  /** Every candidate of this system at `now` (undefined when not counted). */
+  totalCount?: number;
 }
 
 export type ErasureAction = 'DELETE' | 'ANONYMIZE' | 'RETAIN' | 'MANUAL' | 'SUPPRESS';

@@ -17,3 +17,9 @@ export async function retryTransient<T>(work: () => Promise<T>, attempts = 4): P
     }
   }
 }
+
+/** A unique index refused a write (MySQL ER_DUP_ENTRY, SQLite UNIQUE constraint). */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = (e as { driverError?: { code?: unknown; errno?: unknown }; code?: unknown })?.driverError ?? (e as { code?: unknown; errno?: unknown });
+  return err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062 || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -26,6 +26,10 @@ export class AuditEventEntity {
   @Column({ name: 'subject_ref', type: 'varchar', length: 64, nullable: true })
   subjectRef!: string | null;
 
+  /** How many subjects an event concerned (e.g. a retention listing), never who they are. */
+  @Column({ type: 'int', nullable: true })
+  count!: number | null;
+
   @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
   prevHash!: string;
 

@@ -3,6 +3,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** A data subject request, from receipt to completion (GDPR Art. 12(3): one month). */
 @Entity('dsr_requests')
 @Index('ux_dsr_requests_idempotency', ['submittedBy', 'idempotencyKey'], { unique: true })
+@Index('ux_dsr_requests_retention_key', ['retentionKey'], { unique: true })
 export class DsrRequestEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -92,4 +93,12 @@ export class DsrRequestEntity {
 
   @Column({ name: 'rejected_by', type: 'varchar', length: 64, nullable: true })
   rejectedBy!: string | null;
+
+  /** OPERATOR (submitted by a person) | RETENTION (proposed by a retention sweep). */
+  @Column({ type: 'varchar', length: 16, default: 'OPERATOR' })
+  origin!: string;
+
+  /** RETENTION: HMAC of the subject and the rule, so one sweep or several at once propose one request. */
+  @Column({ name: 'retention_key', type: 'varchar', length: 64, nullable: true })
+  retentionKey!: string | null;
 }

@@ -17,7 +17,7 @@ export class AuditResolver {
     const page = await ctx.services.audit.list({ requestId, first: first ?? 100, after });
     const edges = page.events.map((e) => ({
       cursor: encodeCursor(e.seq),
-      node: { id: String(e.seq), at: new Date(e.at), actor: e.actor, action: e.action, requestId: e.requestId, subjectRef: e.subjectRef, hash: e.hash },
+      node: { id: String(e.seq), at: new Date(e.at), actor: e.actor, action: e.action, requestId: e.requestId, subjectRef: e.subjectRef, count: e.count, hash: e.hash },
     }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }

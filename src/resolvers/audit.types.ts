@@ -22,6 +22,9 @@ export class AuditEvent {
   @Field(() => String, { nullable: true, description: 'keyed hash (HMAC) of the subject, never the identifier itself' })
   subjectRef!: string | null;
 
+  @Field(() => Int, { nullable: true, description: 'how many subjects the event concerned (e.g. subject.retention_listed); never who' })
+  count!: number | null;
+
   @Field({ description: 'hash of this event chained to the previous one' })
   hash!: string;
 }

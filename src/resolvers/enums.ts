@@ -18,7 +18,10 @@ export const RequestType = asEnum(['ACCESS', 'PORTABILITY', 'ERASURE', 'RECTIFIC
 export const RequestStatus = asEnum(['AWAITING_APPROVAL', 'IN_PROGRESS', 'AWAITING_MANUAL_STEPS', 'COMPLETED', 'PARTIALLY_COMPLETED', 'REJECTED', 'CANCELLED'] as const);
 export const TaskStatus = asEnum(['PENDING', 'RUNNING', 'SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'WAITING_FOR_OPERATOR', 'SKIPPED'] as const);
 
+export const RequestOrigin = asEnum(['OPERATOR', 'RETENTION'] as const);
+
 registerEnumType(RequestType, { name: 'RequestType' });
+registerEnumType(RequestOrigin, { name: 'RequestOrigin', description: 'OPERATOR: submitted by a person; RETENTION: proposed by a retention sweep' });
 registerEnumType(RequestStatus, { name: 'RequestStatus' });
 registerEnumType(TaskStatus, { name: 'TaskStatus' });
 

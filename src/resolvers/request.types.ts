@@ -2,7 +2,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { DsrRequestEntity } from '../entities/dsr-request.entity';
 import type { RequestType as RequestTypeName } from '../services/request.service';
-import { ErasureAction, RequestStatus, RequestType, TaskStatus } from './enums';
+import { ErasureAction, RequestOrigin, RequestStatus, RequestType, TaskStatus } from './enums';
 import { PageInfo } from './page-info.types';
 import { Identifier, SubjectInput } from './subject.types';
 
@@ -47,6 +47,7 @@ export class DsrRequest {
   @Field(() => ID) id!: string;
   @Field(() => RequestType) type!: string;
   @Field(() => RequestStatus) status!: string;
+  @Field(() => RequestOrigin) origin!: string;
   @Field(() => DateTimeResolver) receivedAt!: Date;
   @Field(() => DateTimeResolver, { description: 'receivedAt + 1 month, or + 3 months once extended' }) dueAt!: Date;
   @Field(() => String, { nullable: true }) extensionReason!: string | null;
@@ -62,6 +63,7 @@ export class DsrRequest {
       id: row.id,
       type: row.type,
       status: row.status,
+      origin: row.origin ?? 'OPERATOR',
       receivedAt: new Date(row.receivedAt),
       dueAt: new Date(row.dueAt),
       extensionReason: row.extensionReason,

@@ -11,6 +11,8 @@ export interface AuditEntry {
   action: string;
   requestId?: string | null;
   subjectRef?: string | null;
+  /** How many subjects the event concerned, when it concerned several. */
+  count?: number | null;
 }
 
 export interface AuditPage {
@@ -67,6 +69,7 @@ export class AuditService {
       ev.action = e.action;
       ev.requestId = e.requestId ?? null;
       ev.subjectRef = e.subjectRef ?? null;
+      ev.count = e.count ?? null;
       ev.prevHash = lastHash;
       ev.hash = this.hashOf(ev, lastHash);
       lastSeq = ev.seq;
@@ -79,7 +82,9 @@ export class AuditService {
   }
 
   private hashOf(ev: AuditEventEntity, prevHash: string): string {
-    const body = JSON.stringify([ev.seq, ev.at, ev.actor, ev.action, ev.requestId, ev.subjectRef]);
+    // a count joins the hashed fields only when present, so events written before it verify as they were
+    const fields = [ev.seq, ev.at, ev.actor, ev.action, ev.requestId, ev.subjectRef];
+    const body = JSON.stringify(ev.count === null || ev.count === undefined ? fields : [...fields, ev.count]);
     return this.keyed.hex(`${prevHash}\n${body}`);
   }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import type { Operator } from '../auth/operators';
-import type { Identifier } from '../connectors/connector';
+import type { Identifier, SubjectKey } from '../connectors/connector';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
 import { DsrTaskEntity } from '../entities/dsr-task.entity';
-import { retryTransient } from '../db/retry';
+import { RequestIdentifierEntity } from '../entities/request-identifier.entity';
+import { isUniqueViolation, retryTransient } from '../db/retry';
 import { badInput, DsrError, ErrorCode } from '../errors';
 import type { AuditService } from './audit.service';
 import { dueDate } from './deadline';
@@ -39,6 +40,17 @@ export interface SubmitInput {
   /** RESTRICTION only: lift the restriction instead of imposing it. */
   liftRestriction?: boolean | null;
 }
+
+/** An erasure a retention sweep proposes for one subject. */
+export interface RetentionProposal {
+  identifiers: Pick<Identifier, 'kind' | 'value'>[];
+  /** Deterministic per subject and rule: the same proposal is never stored twice. */
+  retentionKey: string;
+  /** Which rule applies and since when; no identifiers. */
+  note: string;
+}
+
+const RETENTION_VERIFICATION = "Found by the company's own records under a retention rule (no request from the person)";
 
 export interface RequestFilter {
   status?: string[] | null;
@@ -113,6 +125,8 @@ export class RequestService {
       closedReason: null,
       idempotencyKey,
       createdAt: nowIso(),
+      origin: 'OPERATOR',
+      retentionKey: null,
       exportFile: null,
       exportSize: null,
       exportSha256: null,
@@ -139,6 +153,108 @@ export class RequestService {
     await this.audit.record({ actor: op.name, action: 'request.submitted', requestId: request.id, subjectRef });
     this.opts.wake();
     return request;
+  }
+
+  /**
+   * Erasure requests proposed by a retention sweep (origin RETENTION), all in one transaction;
+   * like every erasure they wait for an APPROVER who is not `actor`. A proposal whose key is
+   * stored already (an earlier sweep, or another process's sweep right now) is left out; a
+   * collision while inserting makes the batch look again and insert only the rest.
+   */
+  async submitRetention(actor: string, proposals: RetentionProposal[], receivedAt = new Date()): Promise<DsrRequestEntity[]> {
+    for (let attempt = 1; ; attempt++) {
+      const known = await this.storedRetentionKeys(proposals.map((p) => p.retentionKey));
+      const fresh = proposals.filter((p) => !known.has(p.retentionKey));
+      if (fresh.length === 0) return [];
+      const requests = fresh.map((p) => this.retentionRequest(actor, p, receivedAt));
+      try {
+        await retryTransient(() =>
+          this.ds.transaction(async (m) => {
+            await m.getRepository(DsrRequestEntity).insert(requests);
+            await m.getRepository(DsrTaskEntity).insert(requests.flatMap((r) => this.plan(r)));
+            for (const [i, r] of requests.entries()) await this.tombstones.index(r.id, fresh[i]!.identifiers, m);
+          }),
+        );
+      } catch (e) {
+        if (attempt < 4 && isUniqueViolation(e)) continue;
+        throw e;
+      }
+      await this.audit.recordMany(requests.map((r) => ({ actor, action: 'request.submitted', requestId: r.id, subjectRef: r.subjectRef })));
+      return requests;
+    }
+  }
+
+  /** The retention keys among these that a request already carries. */
+  async storedRetentionKeys(keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.ds.getRepository(DsrRequestEntity).find({ select: { id: true, retentionKey: true }, where: { retentionKey: In(keys) } });
+    return new Set(rows.map((r) => r.retentionKey!));
+  }
+
+  private retentionRequest(actor: string, p: RetentionProposal, receivedAt: Date): DsrRequestEntity {
+    const key: SubjectKey = {};
+    for (const id of p.identifiers) if (!(key[id.kind] ??= []).includes(id.value)) key[id.kind]!.push(id.value);
+    return Object.assign(new DsrRequestEntity(), {
+      id: randomUUID(),
+      type: 'ERASURE',
+      status: 'AWAITING_APPROVAL',
+      changesJson: null,
+      liftRestriction: 0,
+      rejectedBy: null,
+      subjectJson: JSON.stringify(identifiersOf(key, 'input')),
+      subjectRef: this.keyed.hex(canonicalKey(key)),
+      verification: RETENTION_VERIFICATION,
+      note: p.note.slice(0, 2000),
+      receivedAt: receivedAt.toISOString(),
+      dueAt: dueDate(receivedAt, false).toISOString(),
+      extensionReason: null,
+      submittedBy: actor,
+      approvedBy: null,
+      completedAt: null,
+      closedReason: null,
+      idempotencyKey: null,
+      createdAt: nowIso(),
+      exportFile: null,
+      exportSize: null,
+      exportSha256: null,
+      exportCreatedAt: null,
+      exportExpiresAt: null,
+      exportEntries: null,
+      origin: 'RETENTION',
+      retentionKey: p.retentionKey,
+    });
+  }
+
+  /**
+   * Every identifier ("kind:value") named by an open request, to that request's id: one query, for
+   * a sweep that checks many subjects (open requests still hold their identifiers in clear).
+   */
+  async openRequestIdentifiers(): Promise<Map<string, string>> {
+    const rows = await this.ds.getRepository(DsrRequestEntity).find({ select: { id: true, subjectJson: true }, where: { status: In([...OPEN_STATUSES]) }, order: { id: 'ASC' } });
+    const named = new Map<string, string>();
+    for (const r of rows) for (const i of this.subjectOf(r)) if (!i.erased && !named.has(`${i.kind}:${i.value}`)) named.set(`${i.kind}:${i.value}`, r.id);
+    return named;
+  }
+
+  /** For each subject (its identifiers), an open request of any type that names one of them, if any. */
+  async openRequestsNaming(subjects: Pick<Identifier, 'kind' | 'value'>[][]): Promise<(string | null)[]> {
+    const hashed = subjects.map((ids) => ids.map((i) => this.tombstones.hashOf(i)));
+    const all = [...new Set(hashed.flat())];
+    const byHash = new Map<string, string>();
+    // in slices, so a page of thousands of identifiers stays within the databases' parameter limits
+    for (let i = 0; i < all.length; i += 500) {
+      const rows = (await this.ds
+        .getRepository(RequestIdentifierEntity)
+        .createQueryBuilder('ri')
+        .innerJoin(DsrRequestEntity, 'r', 'r.id = ri.requestId')
+        .select(['ri.identifierHash AS hash', 'r.id AS id'])
+        .where('ri.identifierHash IN (:...hashes)', { hashes: all.slice(i, i + 500) })
+        .andWhere('r.status IN (:...open)', { open: OPEN_STATUSES })
+        .orderBy('r.id')
+        .getRawMany()) as { hash: string; id: string }[];
+      for (const row of rows) if (!byHash.has(row.hash)) byHash.set(row.hash, row.id);
+    }
+    return hashed.map((hashes) => hashes.map((h) => byHash.get(h)).find((id) => id !== undefined) ?? null);
   }
 
   /** RECTIFICATION: 1-50 corrections, each for an enabled system that can be corrected. */

@@ -34,6 +34,8 @@ const MATRIX: Record<string, { query: string; allowed: Who[]; /** what an allowe
     notFound: true,
   },
   'Query.erasurePlan': { query: '{ erasurePlan(input: {appUserId: "1"}) { steps { system dataset action records } } }', allowed: ['OPERATOR'] },
+  'Query.retentionCandidates': { query: '{ retentionCandidates(first: 5) { totalCount edges { node { subject { kind value } system since } } } }', allowed: ['OPERATOR'] },
+  'Mutation.runRetentionSweep': { query: 'mutation { runRetentionSweep(dryRun: true) { candidates created skipped } }', allowed: ['OPERATOR'] },
   'Mutation.createDownloadLink': { query: `mutation { createDownloadLink(requestId: "${NO_SUCH_REQUEST}") { url } }`, allowed: ['OPERATOR'], notFound: true },
 };
 

@@ -2,6 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { ConnectorSettings } from '../../config';
 import { createSqlDataSource, type DatabaseLocation, parseDatabaseUrl, QueryCounter } from '../../db/sql-datasource';
 import BetterSqlite3 from 'better-sqlite3';
+import { isUniqueViolation } from '../../db/retry';
 import { DsrError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import type {
@@ -14,12 +15,15 @@ import type {
   FieldChange,
   Identifier,
   RecordSink,
+  RetentionPage,
+  RetentionPageRequest,
   Row,
   SubjectKey,
   SystemSnapshot,
 } from '../connector';
 import { validateChanges, type UserColumnValues } from './app.changes';
-import { APP_DESCRIPTOR } from './app.descriptor';
+import { APP_DESCRIPTOR, APP_RETENTION_RULE } from './app.descriptor';
+import { latestDayPastRule, retentionEnds } from '../retention';
 import { AppSubjectResolver } from './app.resolver';
 
 const PROFILE_SQL = `SELECT u.id, u.first_name, u.last_name, u.email, u.email_normalized, u.phone,
@@ -82,6 +86,34 @@ interface Tx {
   rows(sql: string, params: unknown[]): Promise<Row[]>;
   run(sql: string, params: unknown[]): Promise<number>;
 }
+
+/**
+ * Users whose employer's contract ended on or before a day, in (organisation, user id) order
+ * from a keyset position: one statement per page over ix_users_organisation, written in the form
+ * each planner serves from the index without sorting. SQLite walks the organisations and, inside
+ * each, the index from the position. MySQL/MariaDB (which would sort every candidate after the
+ * position if it started from the organisations) reads the index from the position up to the
+ * last organisation past the cutoff, looking each user's employer up; the first page starts at
+ * the first such organisation.
+ */
+const CANDIDATE_COLUMNS = 'u.id, u.organisation_id, u.email_normalized, u.phone, o.contract_end';
+const ENDED_ORGS = (agg: 'MIN' | 'MAX') => `(SELECT ${agg}(id) FROM organisations WHERE contract_end <= ?)`;
+const RETENTION_SQL = {
+  sqlite: `SELECT ${CANDIDATE_COLUMNS}
+    FROM organisations o JOIN users u ON u.organisation_id = o.id AND u.id > CASE WHEN o.id = ? THEN ? ELSE 0 END
+    WHERE o.contract_end <= ? AND o.id >= ?
+    ORDER BY o.id, u.id LIMIT ?`,
+  mysqlFirst: `SELECT STRAIGHT_JOIN ${CANDIDATE_COLUMNS}
+    FROM users u JOIN organisations o ON o.id = u.organisation_id
+    WHERE o.contract_end <= ? AND u.organisation_id BETWEEN ${ENDED_ORGS('MIN')} AND ${ENDED_ORGS('MAX')}
+    ORDER BY u.organisation_id, u.id LIMIT ?`,
+  mysqlNext: `SELECT STRAIGHT_JOIN ${CANDIDATE_COLUMNS}
+    FROM users u JOIN organisations o ON o.id = u.organisation_id
+    WHERE o.contract_end <= ? AND (u.organisation_id > ? OR (u.organisation_id = ? AND u.id > ?)) AND u.organisation_id <= ${ENDED_ORGS('MAX')}
+    ORDER BY u.organisation_id, u.id LIMIT ?`,
+};
+const RETENTION_COUNT_SQL = `SELECT COUNT(*) AS n FROM organisations o JOIN users u ON u.organisation_id = o.id WHERE o.contract_end <= ?`;
+const RETENTION_CURSOR = /^([0-9]{1,10})\.([0-9]{1,10})$/;
 
 /** Rows handed to an export's sink at a time. */
 const EXPORT_BATCH = 1000;
@@ -234,6 +266,46 @@ export class AppConnector implements Connector {
       }
     }
     if (batch.length) yield batch;
+  }
+
+  /**
+   * Users whose employer's contract ended more than the rule's period ago (APP_RETENTION_RULE),
+   * a page at a time: one indexed statement per page, plus one COUNT when asked.
+   */
+  async retentionCandidates(now: Date, page: RetentionPageRequest, signal: AbortSignal): Promise<RetentionPage> {
+    const cutoff = latestDayPastRule(APP_RETENTION_RULE, now);
+    let [org, user] = [0, 0];
+    if (page.after) {
+      const m = RETENTION_CURSOR.exec(page.after);
+      if (!m) throw new DsrError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor returned by retentionCandidates');
+      [org, user] = [Number(m[1]), Number(m[2])];
+    }
+    const limit = page.first + 1;
+    const [sql, params] =
+      this.location.kind === 'sqlite'
+        ? [RETENTION_SQL.sqlite, [org, user, cutoff, org, limit]]
+        : page.after
+          ? [RETENTION_SQL.mysqlNext, [cutoff, org, org, user, cutoff, limit]]
+          : [RETENTION_SQL.mysqlFirst, [cutoff, cutoff, cutoff, limit]];
+    const [rows, counted] = await Promise.all([
+      page.first > 0 ? this.query(sql, params) : Promise.resolve([]),
+      page.count === false ? Promise.resolve(undefined) : this.query(RETENTION_COUNT_SQL, [cutoff]),
+    ]);
+    signal.throwIfAborted();
+    const since = new Map<string, Date>(); // one date per employer's contract end
+    const sinceOf = (end: string) => since.get(end) ?? since.set(end, retentionEnds(APP_RETENTION_RULE, end)).get(end)!;
+    const candidates = rows.slice(0, page.first).map((u) => ({
+      cursor: `${Number(u.organisation_id)}.${Number(u.id)}`,
+      identifiers: [
+        { kind: 'appUserId' as const, value: String(u.id) },
+        { kind: 'email' as const, value: String(u.email_normalized) },
+        ...(u.phone ? [{ kind: 'phone' as const, value: String(u.phone) }] : []),
+      ],
+      dataset: 'profile',
+      rule: APP_RETENTION_RULE,
+      since: sinceOf(String(u.contract_end).slice(0, 10)),
+    }));
+    return { candidates, hasNextPage: rows.length > page.first, totalCount: counted ? Number(counted[0]?.n ?? 0) : undefined };
   }
 
   // --- acting on a subject -------------------------------------------------------------------
@@ -471,11 +543,6 @@ function matchesSubject(s: SubjectKey, u: Row): boolean {
 
 const emailTaken = () => new DsrError(ErrorCode.CONFLICT, 'Another app account already uses that email address');
 
-/** A unique index refused a write (MySQL ER_DUP_ENTRY, SQLite UNIQUE constraint). */
-function isUniqueViolation(e: unknown): boolean {
-  const err = (e as { driverError?: { code?: unknown; errno?: unknown } })?.driverError;
-  return err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062 || err?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 function groupBy<T>(rows: T[], key: (r: T) => number): Map<number, T[]> {
   const out = new Map<number, T[]>();

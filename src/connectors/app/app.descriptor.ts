@@ -1,6 +1,8 @@
-import type { SystemDescriptor } from '../connector';
+import type { RetentionRule, SystemDescriptor } from '../connector';
 
 const RETENTION = "At most 1 year after the employer's contract with the company ends";
+/** The rule of every app dataset: they all belong to the account, which goes as a whole. */
+export const APP_RETENTION_RULE: RetentionRule = { after: 'employer-contract-end', period: { years: 1 } };
 const PURPOSE = 'Provide the engagement and e-learning service under the contract with the employer';
 
 export const APP_DESCRIPTOR: SystemDescriptor = {
@@ -16,6 +18,7 @@ export const APP_DESCRIPTOR: SystemDescriptor = {
       purposes: [PURPOSE, 'Send service messages; send marketing only with consent'],
       legalBasis: 'CONTRACT',
       retention: RETENTION,
+      retentionRule: APP_RETENTION_RULE,
       fields: [
         { name: 'id', category: 'identity.account_id', provenance: 'DERIVED' },
         { name: 'first_name', category: 'identity.name', provenance: 'PROVIDED' },
@@ -39,6 +42,7 @@ export const APP_DESCRIPTOR: SystemDescriptor = {
       purposes: [PURPOSE, 'Show the user their history and resume where they left off'],
       legalBasis: 'CONTRACT',
       retention: RETENTION,
+      retentionRule: APP_RETENTION_RULE,
       fields: [
         { name: 'id', category: 'user.behavior.viewed', provenance: 'OBSERVED' },
         { name: 'user_id', category: 'identity.account_id', provenance: 'DERIVED' },
@@ -56,6 +60,7 @@ export const APP_DESCRIPTOR: SystemDescriptor = {
       purposes: [PURPOSE, 'Issue course certificates'],
       legalBasis: 'CONTRACT',
       retention: RETENTION,
+      retentionRule: APP_RETENTION_RULE,
       fields: [
         { name: 'id', category: 'education.enrolment', provenance: 'DERIVED' },
         { name: 'user_id', category: 'identity.account_id', provenance: 'DERIVED' },
@@ -73,6 +78,7 @@ export const APP_DESCRIPTOR: SystemDescriptor = {
       purposes: [PURPOSE],
       legalBasis: 'CONTRACT',
       retention: RETENTION,
+      retentionRule: APP_RETENTION_RULE,
       fields: [
         { name: 'id', category: 'user.assignment', provenance: 'DERIVED' },
         { name: 'user_id', category: 'identity.account_id', provenance: 'DERIVED' },
@@ -89,6 +95,7 @@ export const APP_DESCRIPTOR: SystemDescriptor = {
       purposes: [PURPOSE, 'Give feedback on answers'],
       legalBasis: 'CONTRACT',
       retention: RETENTION,
+      retentionRule: APP_RETENTION_RULE,
       fields: [
         { name: 'id', category: 'user.content.answer', provenance: 'DERIVED' },
         { name: 'user_id', category: 'identity.account_id', provenance: 'DERIVED' },

@@ -1,4 +1,5 @@
 import type { SystemDescriptor } from '../connector';
+import { BOOKKEEPING_LEGAL_BASIS, BOOKKEEPING_YEARS } from './hogia.retention';
 
 /** Bookkeeping retention of accounting records (bokföringslagen 7 kap. 2 §). */
 export const INVOICE_RETENTION = 'through the 7th calendar year after the fiscal year ends, bokföringslagen 7 kap. 2 §';
@@ -18,6 +19,7 @@ export const HOGIA_DESCRIPTOR: SystemDescriptor = {
       purposes: ['Invoice customers and pay suppliers under the contract', "Reach a customer's or supplier's contact person about invoices"],
       legalBasis: 'CONTRACT',
       retention: 'At most 1 year after the customer or supplier contract ends; names and addresses on invoices are kept with the invoices',
+      retentionRule: { after: 'customer-contract-end', period: { years: 1 } },
       fields: [
         { name: 'id', category: 'identity.record_id', provenance: 'DERIVED' },
         { name: 'givenName', category: 'identity.name', provenance: 'PROVIDED' },
@@ -46,6 +48,7 @@ export const HOGIA_DESCRIPTOR: SystemDescriptor = {
       purposes: ['Invoice customers and collect payment under the contract', 'Keep the accounting records bokföringslagen requires'],
       legalBasis: 'LEGAL_OBLIGATION',
       retention: INVOICE_RETENTION,
+      retentionRule: { after: 'fiscal-year-end', period: { years: BOOKKEEPING_YEARS }, legalBasis: BOOKKEEPING_LEGAL_BASIS },
       fields: [
         { name: 'id', category: 'financial.invoice', provenance: 'DERIVED' },
         { name: 'invoiceHeader.invoiceNumber', category: 'financial.invoice', provenance: 'DERIVED' },

@@ -15,6 +15,7 @@ export const LIMEGO_DESCRIPTOR: SystemDescriptor = {
       purposes: [PURPOSE],
       legalBasis: 'LEGITIMATE_INTEREST',
       retention: 'While the organisation is a customer or supplier, then at most 7 years (company rule)',
+      retentionRule: { after: 'customer-contract-end', period: { years: 7 } },
       fields: [
         { name: 'id', category: 'identity.crm_id', provenance: 'DERIVED' },
         { name: 'name', category: 'identity.name', provenance: 'PROVIDED' },
