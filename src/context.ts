@@ -52,7 +52,7 @@ export async function createContext(services: Services, req: Pick<Request, 'head
       return perRequest.get(key) as T;
     },
     operator,
-    loaders: new SystemLoaders((c) => services.deadlineMs(c.id), services.logger),
+    loaders: new SystemLoaders((c) => services.deadlineMs(c.id), services.logger, { view: true }),
     services,
   };
 }

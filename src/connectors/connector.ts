@@ -73,6 +73,12 @@ export type Row = Record<string, unknown>;
 
 export interface CollectOptions {
   identifyOnly?: boolean;
+  /**
+   * An operator's live view: a system that cannot search (Zoom) may find people through an index
+   * of its last full read, a little stale, instead of reading everything again. Never set for
+   * exports, erasures or verification.
+   */
+  view?: boolean;
 }
 
 /** Receives a dataset's records a batch at a time (awaited: that is the back-pressure). */

@@ -144,6 +144,46 @@ describe('zoom connector', () => {
     expect(records((await stayer)[0]!)).toHaveLength(2);
   });
 
+  it("answers an operator's live view from the last scan's index, reading only the person's registrants; everything else scans", async () => {
+    const sim = await simulator(UNLIMITED);
+    const c = connector(sim, FAST);
+    const view = (emails: string[]) => c.collect([{ email: emails }], signal(), { view: true });
+    const calls = async () => (await stats(sim)).apiCalls;
+    const anna = registrantsOf(ANNA.email).map((r) => r.id).sort();
+
+    let before = await calls();
+    const [first] = await view([ANNA.email]); // no index yet: a full scan
+    const scan = (await calls()) - before;
+    expect(scan).toBeGreaterThan(anna.length);
+    expect(ids(records(first!))).toEqual(anna);
+
+    before = await calls();
+    const [second] = await view([ANNA.email]);
+    expect((await calls()) - before).toBe(anna.length); // one call per registration, no lists
+    const byId = (rows: Row[]) => [...rows].sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    expect(byId(records(second!))).toEqual(byId(records(first!)));
+    const [lookalike] = await view([LOOKALIKE.email]);
+    expect(ids(records(lookalike!))).toEqual(registrantsOf(LOOKALIKE.email).map((r) => r.id).sort());
+
+    // an erasure always scans (fresh), and the live view then finds nothing left at the indexed places
+    before = await calls();
+    await c.erase({ email: [ANNA.email] }, signal());
+    expect((await calls()) - before).toBeGreaterThanOrEqual(scan);
+    const [after] = await view([ANNA.email]);
+    expect(records(after!)).toEqual([]);
+    expect(after!.found).toBe(false);
+
+    // a collect that is not a live view scans every time; with the index off, so does the view
+    before = await calls();
+    await collect(c, [{ email: [KARIN.email] }]);
+    expect((await calls()) - before).toBe(scan);
+    const off = connector(sim, { ...FAST, viewIndexMaxAgeMs: 0 });
+    await off.collect([{ email: [KARIN.email] }], signal(), { view: true });
+    before = await calls();
+    await off.collect([{ email: [KARIN.email] }], signal(), { view: true });
+    expect((await calls()) - before).toBe(scan);
+  });
+
   it('pages through webinars and registrants with next_page_token (the same answer at any page size)', async () => {
     const sim = await simulator(UNLIMITED);
     const big = connector(sim, FAST);

@@ -60,13 +60,24 @@ export class ZoomApi {
    * Every registrant of the hosts' webinars that `keep` accepts. Calls: per host, one per page of
    * webinars; per webinar, one per page of each status (3 for a webinar under a page per status).
    */
-  async scan(keep: (r: Registrant) => boolean, signal: AbortSignal): Promise<Registration[]> {
+  async scan(keep: (r: Registrant) => boolean, signal: AbortSignal, visit?: (w: Webinar, r: Registrant) => void): Promise<Registration[]> {
     const lists = await Promise.all(this.options.hostUserIds.map((host) => this.webinarsOf(host, signal)));
     const webinars = [...new Map(lists.flat().map((w) => [w.id, w])).values()];
     const found = await Promise.all(
-      webinars.flatMap((w) => REGISTRANT_STATUSES.map((status) => this.registrantsOf(w, status, keep, signal))),
+      webinars.flatMap((w) => REGISTRANT_STATUSES.map((status) => this.registrantsOf(w, status, keep, signal, visit))),
     );
     return found.flat();
+  }
+
+  /** GET /webinars/{webinarId}/registrants/{registrantId}: one registrant, undefined when gone (404). */
+  async registrant(w: Webinar, registrantId: string, signal: AbortSignal): Promise<Registration | undefined> {
+    const res = await this.request({ method: 'GET', path: '/webinars/{webinarId}/registrants/{registrantId}', params: { webinarId: w.id, registrantId }, signal, expect: [404] });
+    if (res.status === 404) return undefined;
+    const parsed = registrantSchema.safeParse(res.body);
+    if (!parsed.success) {
+      throw new HttpError({ system: this.http.system, status: res.status, method: 'GET', route: '/webinars/{webinarId}/registrants/{registrantId}', headers: res.headers, detail: 'the response does not have the expected shape' });
+    }
+    return { ...parsed.data, id: registrantId, webinar_id: w.id, webinar_topic: w.topic ?? null, webinar_start_time: w.start_time ?? null };
   }
 
   /**
@@ -89,11 +100,14 @@ export class ZoomApi {
     return webinars;
   }
 
-  private async registrantsOf(w: Webinar, status: string, keep: (r: Registrant) => boolean, signal: AbortSignal): Promise<Registration[]> {
+  private async registrantsOf(w: Webinar, status: string, keep: (r: Registrant) => boolean, signal: AbortSignal, visit?: (w: Webinar, r: Registrant) => void): Promise<Registration[]> {
     const kept: Registration[] = [];
     const context = { webinar_id: w.id, webinar_topic: w.topic ?? null, webinar_start_time: w.start_time ?? null };
     await this.pages('/webinars/{webinarId}/registrants', { webinarId: w.id }, { status }, registrantPage, signal, (page) => {
-      for (const r of page.registrants) if (keep(r)) kept.push({ ...r, ...context });
+      for (const r of page.registrants) {
+        visit?.(w, r);
+        if (keep(r)) kept.push({ ...r, ...context });
+      }
     });
     return kept;
   }

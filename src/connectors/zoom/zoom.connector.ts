@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { ConnectorSettings } from '../../config';
 import { normaliseEmail, normalisePhone } from '../../services/identity';
 import {
   emptySnapshot,
   type ActionOutcome,
+  type CollectOptions,
   type Connector,
   type ConnectorEnvironment,
   type ConnectorFactory,
@@ -12,7 +14,7 @@ import {
   type SystemSnapshot,
 } from '../connector';
 import { ClientCredentialsTokenProvider, createHttpClient, DeadlineError, Pacer } from '../http';
-import { ZoomApi, type Registration } from './zoom.api';
+import { ZoomApi, type Registration, type Webinar } from './zoom.api';
 import { ZOOM_DESCRIPTOR } from './zoom.descriptor';
 import { SharedScan } from './zoom.scan';
 import { parseZoomSettings } from './zoom.settings';
@@ -35,26 +37,53 @@ export class ZoomConnector implements Connector {
   /** Scans shared by the collects running at once. */
   readonly scans: SharedScan;
 
+  /** Where each address was registered at the last full scan, by the SHA-256 of the normalised address (no address, no name). */
+  private index?: { builtAt: number; byEmail: Map<string, { webinar: Webinar; registrantId: string }[]> };
+
   constructor(
     readonly id: string,
     private readonly api: ZoomApi,
+    private readonly viewIndexMaxAgeMs = 0,
+    private readonly clock: () => number = Date.now,
   ) {
     this.scans = new SharedScan(
-      (wanted, signal) => api.scan((r) => wanted.has(normalised(r.email) ?? ''), signal),
+      (wanted, signal) => this.fullScan(wanted, signal),
       (r) => normalised(r.email),
       () => new DeadlineError(id, 'GET', '/webinars/{webinarId}/registrants'),
     );
   }
 
-  async collect(subjects: SubjectKey[], signal: AbortSignal): Promise<SystemSnapshot[]> {
+  async collect(subjects: SubjectKey[], signal: AbortSignal, options: CollectOptions = {}): Promise<SystemSnapshot[]> {
     const emailsOf = subjects.map((s) => new Set((s.email ?? []).flatMap((e) => normalised(e) ?? [])));
     const wanted = new Set(emailsOf.flatMap((set) => [...set]));
     if (wanted.size === 0) return subjects.map(() => emptySnapshot(this.system.datasets));
-    const found = await this.scans.registrants(wanted, signal);
+    const index = this.index;
+    const recent = options.view === true && index !== undefined && this.clock() - index.builtAt <= this.viewIndexMaxAgeMs;
+    const found = recent ? await this.fromIndex(index, wanted, signal) : await this.scans.registrants(wanted, signal);
     return emailsOf.map((mine) => {
       const records = found.filter((r) => mine.has(normalised(r.email)!));
       return { found: records.length > 0, restricted: false, datasets: [{ name: DATASET, records }] };
     });
+  }
+
+  /** Every registrant read; the index of where each address is registered rebuilt on the way. */
+  private async fullScan(wanted: ReadonlySet<string>, signal: AbortSignal): Promise<Registration[]> {
+    const byEmail = new Map<string, { webinar: Webinar; registrantId: string }[]>();
+    const found = await this.api.scan((r) => wanted.has(normalised(r.email) ?? ''), signal, (webinar, r) => {
+      const email = normalised(r.email);
+      if (email === undefined) return;
+      const key = sha256(email);
+      byEmail.set(key, [...(byEmail.get(key) ?? []), { webinar, registrantId: r.id }]);
+    });
+    if (this.viewIndexMaxAgeMs > 0) this.index = { builtAt: this.clock(), byEmail };
+    return found;
+  }
+
+  /** The registrants the index places the addresses at, each read again now (one deleted since is skipped). */
+  private async fromIndex(index: NonNullable<ZoomConnector['index']>, wanted: ReadonlySet<string>, signal: AbortSignal): Promise<Registration[]> {
+    const places = [...wanted].flatMap((email) => index.byEmail.get(sha256(email)) ?? []);
+    const read = await Promise.all(places.map((p) => this.api.registrant(p.webinar, p.registrantId, signal)));
+    return read.filter((r): r is Registration => r !== undefined && wanted.has(normalised(r.email) ?? ''));
   }
 
   /** A registrant may reveal a phone number (E.164); Zoom knows people by nothing else than their emails. */
@@ -126,11 +155,17 @@ export const zoomConnectorFactory: ConnectorFactory = {
       extraParams: { account_id: s.accountId },
     });
     const http = createHttpClient(id, s, env, { auth: tokens });
-    return new ZoomConnector(id, new ZoomApi(http, {
-      hostUserIds: s.hostUserIds,
-      pageSize: s.pageSize,
-      includePastWebinars: s.includePastWebinars,
-      pacer: new Pacer(s.requestsPerSecond),
-    }));
+    return new ZoomConnector(
+      id,
+      new ZoomApi(http, {
+        hostUserIds: s.hostUserIds,
+        pageSize: s.pageSize,
+        includePastWebinars: s.includePastWebinars,
+        pacer: new Pacer(s.requestsPerSecond),
+      }),
+      s.viewIndexMaxAgeMs,
+    );
   },
 };
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');

@@ -31,6 +31,13 @@ export const zoomSettingsSchema = httpSettingsSchema.extend({
    * other app of the account; the default leaves a quarter of the Medium limit to them.
    */
   requestsPerSecond: z.number().min(0.1).max(1000).default(15),
+  /**
+   * An operator's live view (`subject`) may find people through the index of the last full scan
+   * when it is at most this old, reading only their registrants (one call each) instead of every
+   * list; a registration made since then shows after the next scan. Exports, erasures and their
+   * verification always scan. 0 turns it off.
+   */
+  viewIndexMaxAgeMs: z.number().int().min(0).max(3_600_000).default(60_000),
 });
 
 export type ZoomSettings = z.infer<typeof zoomSettingsSchema> & { clientSecret: string };
