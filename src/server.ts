@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import { createReadStream } from 'node:fs';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Server } from 'node:http';
@@ -30,10 +30,10 @@ export function maskError(services: Services) {
     const base = { locations: formatted.locations, path: formatted.path };
     const original = (error as { originalError?: unknown })?.originalError;
     if (isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && (original === undefined || (original as { extensions?: unknown }).extensions)) {
-      return { ...base, message: formatted.message, extensions: { code } };
+      return { ...base, message: safeInputMessage(formatted.message, original), extensions: { code } };
     }
     if (typeof code === 'string' && INPUT_CODES.has(code)) {
-      return { ...base, message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      return { ...base, message: safeInputMessage(formatted.message, original), extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
     const err = (original ?? error) as { name?: string; code?: unknown };
     const errorCode = typeof err?.code === 'string' && /^[A-Z_0-9]{2,40}$/.test(err.code) ? err.code : undefined;
@@ -41,6 +41,31 @@ export function maskError(services: Services) {
     return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }
+
+/**
+ * GraphQL's own input errors, without the values the caller sent: a variable's value is echoed in
+ * them ("got invalid value ..."), and it may be an email or another identifier.
+ */
+function safeInputMessage(message: string, original: unknown): string {
+  if (/Maximum call stack/.test(message)) return 'The query is nested too deeply';
+  const variable = /^Variable "\$(\w+)" got invalid value /.exec(message);
+  if (!variable) return message;
+  const inner = original instanceof Error && message.endsWith(`; ${original.message}`) ? original.message : '';
+  const prefix = inner ? message.slice(0, message.length - inner.length - 2) : message;
+  const at = / at "([\w.[\]]+)"$/.exec(prefix)?.[1];
+  const reason = inner
+    .replace(/^Value ".*" does not exist in "(\w+)" enum\.[\s\S]*$/, 'not a value of enum $1')
+    .replace(/:\s[\s\S]*$/, '')
+    .replace(/\.$/, '');
+  return `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at}"` : ''}${reason ? `: ${reason}` : ''}`;
+}
+
+/** What express's body parser rejects, as a contract error without its stack or details. */
+const BODY_ERRORS: Record<number, string> = {
+  400: 'The request body is not valid JSON',
+  413: 'The request body is too large',
+  415: 'The request body must be JSON in UTF-8',
+};
 
 export async function createServer(opts: ServerOptions): Promise<{ app: Express; apollo: ApolloServer<GatewayContext> }> {
   const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer })];
@@ -89,5 +114,12 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(opts.services, req) }),
   );
+  const onError: ErrorRequestHandler = (err: { status?: unknown; type?: unknown; name?: string }, _req, res, _next) => {
+    const status = typeof err?.status === 'number' ? err.status : 500;
+    const message = BODY_ERRORS[status];
+    if (!message) opts.services.logger.error({ errorName: err?.name, status }, 'unexpected error in an HTTP request');
+    res.status(message ? status : 500).json({ errors: [{ message: message ?? 'Internal server error', extensions: { code: message ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR } }] });
+  };
+  app.use(onError);
   return { app, apollo };
 }
