@@ -86,6 +86,27 @@ export function parseOperators(raw: string): OperatorSpec[] {
     });
 }
 
+/** DSR_OIDC_ROLE_MAP="Dsr.Operator=OPERATOR,Dsr.Approver=APPROVER+OPERATOR,...". */
+export function parseRoleMap(raw: string): Record<string, RoleName[]> {
+  const map: Record<string, RoleName[]> = {};
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = entry.lastIndexOf('=');
+    const value = entry.slice(0, eq).trim();
+    const roles = entry.slice(eq + 1).split('+').map((r) => r.trim());
+    if (eq <= 0 || roles.some((r) => !(ROLES as readonly string[]).includes(r))) {
+      throw new ConfigError(`DSR_OIDC_ROLE_MAP entries must be claimValue=ROLE[+ROLE] with roles from ${ROLES.join(', ')} (got "${entry.slice(0, 60)}")`);
+    }
+    map[value] = [...new Set([...(map[value] ?? []), ...(roles as RoleName[])])];
+  }
+  return map;
+}
+
+const httpUrl = (name: string, example: string) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^https?:\/\/[^\s]+$/.test(v), { message: `${name} must be an http(s) URL such as ${example}` });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'NODE_ENV must be development, production or test' }).default('development'),
   DSR_HOST: z.string().min(1).default('127.0.0.1'),
@@ -94,6 +115,31 @@ const envSchema = z.object({
   DSR_DATABASE_URL: dbUrl('DSR_DATABASE_URL'),
   DSR_APP_DATABASE_URL: dbUrl('DSR_APP_DATABASE_URL'),
   DSR_OPERATORS: z.string().optional(),
+  DSR_OPERATORS_FILE: z.string().optional(),
+  DSR_OIDC_ISSUER: httpUrl('DSR_OIDC_ISSUER', 'https://login.microsoftonline.com/<tenant>/v2.0'),
+  DSR_OIDC_AUDIENCE: z.string().optional(),
+  DSR_OIDC_JWKS_URL: httpUrl('DSR_OIDC_JWKS_URL', 'https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys'),
+  DSR_OIDC_ROLES_CLAIM: z.string().regex(/^[\w.:/-]{1,100}$/, 'DSR_OIDC_ROLES_CLAIM must be a claim name such as roles').default('roles'),
+  DSR_OIDC_ROLE_MAP: z.string().optional(),
+  DSR_OIDC_NAME_CLAIM: z.string().regex(/^[\w.:/-]{1,100}$/, 'DSR_OIDC_NAME_CLAIM must be a claim name such as preferred_username').optional(),
+  DSR_OIDC_CLOCK_SKEW_S: intIn('DSR_OIDC_CLOCK_SKEW_S', 0, 600, 60),
+  DSR_OIDC_JWKS_COOLDOWN_S: intIn('DSR_OIDC_JWKS_COOLDOWN_S', 0, 3600, 30),
+  DSR_OIDC_JWKS_MAX_AGE_S: intIn('DSR_OIDC_JWKS_MAX_AGE_S', 60, 86_400, 600),
+  DSR_GRAPHQL_MAX_DEPTH: intIn('DSR_GRAPHQL_MAX_DEPTH', 2, 100, 12),
+  DSR_GRAPHQL_MAX_COST: intIn('DSR_GRAPHQL_MAX_COST', 10, 100_000_000, 250_000),
+  DSR_GRAPHQL_MAX_ALIASES: intIn('DSR_GRAPHQL_MAX_ALIASES', 0, 1000, 30),
+  DSR_GRAPHQL_MAX_TOKENS: intIn('DSR_GRAPHQL_MAX_TOKENS', 100, 1_000_000, 10_000),
+  DSR_BODY_LIMIT_KB: intIn('DSR_BODY_LIMIT_KB', 1, 10_240, 256),
+  DSR_RATE_LIMIT_SUBJECTS: intIn('DSR_RATE_LIMIT_SUBJECTS', 1, 10_000_000, 6000),
+  DSR_RATE_LIMIT_DOWNLOADS: intIn('DSR_RATE_LIMIT_DOWNLOADS', 1, 100_000, 120),
+  DSR_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.split(',').every((o) => o.trim() === '' || /^https?:\/\/[^/\s]+$/.test(o.trim())), {
+      message: 'DSR_CORS_ORIGINS must list origins such as https://admin.example.se, comma-separated, without paths',
+    }),
+  DSR_TRUST_PROXY: intIn('DSR_TRUST_PROXY', 0, 10, 0),
+  DSR_SHUTDOWN_GRACE_MS: intIn('DSR_SHUTDOWN_GRACE_MS', 0, 600_000, 10_000),
   DSR_HMAC_KEY: z.string().optional(),
   DSR_HMAC_KEY_FILE: z.string().optional(),
   DSR_CONNECTOR_DEADLINE_MS: intIn('DSR_CONNECTOR_DEADLINE_MS', 50, 120_000, 5000),
@@ -115,6 +161,22 @@ const envSchema = z.object({
   DSR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'DSR_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
 });
 
+/** The company's identity provider (OIDC): whose access tokens are accepted and how roles map. */
+export interface OidcSettings {
+  issuer: string;
+  audiences: string[];
+  /** Where the provider's keys are; default: the jwks_uri of the issuer's discovery document. */
+  jwksUrl?: string;
+  rolesClaim: string;
+  /** Claim value (e.g. an Entra ID app role) -> roles here; unmapped values give no role. */
+  roleMap: Record<string, RoleName[]>;
+  /** The first of these claims that holds a string names the operator. */
+  nameClaims: string[];
+  clockSkewS: number;
+  jwksCooldownS: number;
+  jwksMaxAgeS: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -122,8 +184,27 @@ export interface Config {
   dataDir: string;
   /** The gateway's own store. */
   store: DatabaseLocation;
-  /** Operators from DSR_OPERATORS; undefined means "demo operators". */
+  /** Operators from DSR_OPERATORS; undefined means "demo operators" (none when an identity provider is set). */
   operators?: OperatorSpec[];
+  oidc?: OidcSettings;
+  /** GraphQL and HTTP limits. */
+  limits: {
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    maxTokens: number;
+    bodyLimitKb: number;
+    subjectsPerMinute: number;
+    downloadsPerMinute: number;
+  };
+  http: {
+    /** Origins allowed by CORS; empty: no cross-origin access. */
+    corsOrigins: string[];
+    /** Reverse proxies in front of the gateway whose X-Forwarded-For is trusted. */
+    trustProxy: number;
+    /** How long a stop waits for requests and tasks in flight before releasing them. */
+    shutdownGraceMs: number;
+  };
   /** Key for subject HMACs and the audit chain; undefined means "demo key kept in the data dir". */
   hmacKey?: Buffer;
   connectorDeadlineMs: number;
@@ -148,20 +229,45 @@ export interface Config {
 }
 
 function readKey(env: z.infer<typeof envSchema>, isProd: boolean): Buffer | undefined {
-  let raw = env.DSR_HMAC_KEY;
-  if (!raw && env.DSR_HMAC_KEY_FILE) {
-    try {
-      raw = readFileSync(env.DSR_HMAC_KEY_FILE, 'utf8').trim();
-    } catch {
-      throw new ConfigError('DSR_HMAC_KEY_FILE: the file cannot be read');
-    }
-  }
+  const raw = secretFromEnv(env.DSR_HMAC_KEY, env.DSR_HMAC_KEY_FILE, 'DSR_HMAC_KEY');
   if (!raw) {
     if (isProd) throw new ConfigError('DSR_HMAC_KEY (or DSR_HMAC_KEY_FILE) is required when NODE_ENV=production: at least 32 characters');
     return undefined;
   }
   if (raw.length < 32) throw new ConfigError('DSR_HMAC_KEY must be at least 32 characters');
   return Buffer.from(raw, 'utf8');
+}
+
+/** A secret from NAME or, when unset, from the file NAME_FILE names (trimmed). Never echoed. */
+function secretFromEnv(value: string | undefined, file: string | undefined, name: string): string | undefined {
+  if (value) return value;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`${name}_FILE: the file cannot be read`);
+  }
+}
+
+function readOidc(env: z.infer<typeof envSchema>): OidcSettings | undefined {
+  const issuer = env.DSR_OIDC_ISSUER?.trim();
+  const audiences = (env.DSR_OIDC_AUDIENCE ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  if (!issuer) {
+    if (audiences.length || env.DSR_OIDC_JWKS_URL || env.DSR_OIDC_ROLE_MAP) throw new ConfigError('DSR_OIDC_ISSUER is required when other DSR_OIDC_ settings are given');
+    return undefined;
+  }
+  if (audiences.length === 0) throw new ConfigError('DSR_OIDC_AUDIENCE is required with DSR_OIDC_ISSUER: the audience (application ID URI or client id) of the access tokens');
+  return {
+    issuer,
+    audiences,
+    jwksUrl: env.DSR_OIDC_JWKS_URL || undefined,
+    rolesClaim: env.DSR_OIDC_ROLES_CLAIM,
+    roleMap: parseRoleMap(env.DSR_OIDC_ROLE_MAP ?? ''),
+    nameClaims: env.DSR_OIDC_NAME_CLAIM ? [env.DSR_OIDC_NAME_CLAIM] : ['preferred_username', 'sub'],
+    clockSkewS: env.DSR_OIDC_CLOCK_SKEW_S,
+    jwksCooldownS: env.DSR_OIDC_JWKS_COOLDOWN_S,
+    jwksMaxAgeS: env.DSR_OIDC_JWKS_MAX_AGE_S,
+  };
 }
 
 function readConnectorFile(file: string | undefined): z.infer<typeof fileSchema> {
@@ -193,8 +299,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const isProd = env.NODE_ENV === 'production';
   const dataDir = path.resolve(env.DSR_DATA_DIR);
-  const operators = env.DSR_OPERATORS === undefined || env.DSR_OPERATORS.trim() === '' ? undefined : parseOperators(env.DSR_OPERATORS);
-  if (isProd && !operators) throw new ConfigError('DSR_OPERATORS is required when NODE_ENV=production: name:ROLE[+ROLE]:token,...');
+  const operatorList = secretFromEnv(env.DSR_OPERATORS, env.DSR_OPERATORS_FILE, 'DSR_OPERATORS');
+  const parsedOperators = operatorList === undefined || operatorList.trim() === '' ? undefined : parseOperators(operatorList);
+  const oidc = readOidc(env);
+  // with an identity provider, DSR_OPERATORS is optional (service accounts) and there are no demo operators
+  const operators = parsedOperators ?? (oidc ? [] : undefined);
+  if (isProd && !operators) throw new ConfigError('DSR_OPERATORS (or DSR_OPERATORS_FILE or DSR_OIDC_ISSUER) is required when NODE_ENV=production: name:ROLE[+ROLE]:token,...');
   if (isProd && !env.DSR_DATABASE_URL) throw new ConfigError('DSR_DATABASE_URL is required when NODE_ENV=production: mysql://user:password@host:port/database');
 
   const file = readConnectorFile(env.DSR_CONFIG_FILE);
@@ -222,6 +332,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     store: env.DSR_DATABASE_URL ?? { kind: 'sqlite', path: path.join(dataDir, 'gateway.sqlite') },
     operators,
+    oidc,
+    limits: {
+      maxDepth: env.DSR_GRAPHQL_MAX_DEPTH,
+      maxCost: env.DSR_GRAPHQL_MAX_COST,
+      maxAliases: env.DSR_GRAPHQL_MAX_ALIASES,
+      maxTokens: env.DSR_GRAPHQL_MAX_TOKENS,
+      bodyLimitKb: env.DSR_BODY_LIMIT_KB,
+      subjectsPerMinute: env.DSR_RATE_LIMIT_SUBJECTS,
+      downloadsPerMinute: env.DSR_RATE_LIMIT_DOWNLOADS,
+    },
+    http: {
+      corsOrigins: (env.DSR_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      trustProxy: env.DSR_TRUST_PROXY,
+      shutdownGraceMs: env.DSR_SHUTDOWN_GRACE_MS,
+    },
     hmacKey: readKey(env, isProd),
     connectorDeadlineMs: env.DSR_CONNECTOR_DEADLINE_MS,
     maxSubjectsPerCall: env.DSR_MAX_SUBJECTS,

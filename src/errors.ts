@@ -11,6 +11,7 @@ export const ErrorCode = {
   DEADLINE_RULE: 'DEADLINE_RULE',
   SYSTEM_UNAVAILABLE: 'SYSTEM_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -18,8 +19,8 @@ const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
 
 /** An expected failure: its message is safe to show to the caller and must hold no personal data. */
 export class DsrError extends GraphQLError {
-  constructor(code: ErrorCode, message: string) {
-    super(message, { extensions: { code } });
+  constructor(code: ErrorCode, message: string, http?: { status: number; headers?: Map<string, string> }) {
+    super(message, { extensions: http ? { code, http } : { code } });
   }
 }
 
@@ -28,6 +29,10 @@ export const forbidden = (message = 'Your role does not allow this operation') =
   new DsrError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = () =>
   new DsrError(ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required');
+
+/** Over a rate limit: HTTP 429 with Retry-After (seconds). */
+export const rateLimited = (retryAfterS: number, message = 'Too many requests; try again later') =>
+  new DsrError(ErrorCode.RATE_LIMITED, message, { status: 429, headers: new Map([['retry-after', String(retryAfterS)]]) });
 
 export function isPublicCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && PUBLIC_CODES.has(code);

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { OidcVerifier } from './auth/oidc';
 import { OperatorDirectory } from './auth/operators';
 import type { Config, OperatorSpec } from './config';
 import { ConnectorRegistry } from './connectors/registry';
@@ -15,6 +16,7 @@ import { RequestService } from './services/request.service';
 import { DownloadService } from './services/download.service';
 import { ExportService } from './services/export.service';
 import { ActionService } from './services/action.service';
+import { RateLimits } from './services/rate-limits';
 import { SystemLoaders } from './services/system-loaders';
 import { TaskQueue, Worker } from './jobs';
 import { hostname } from 'node:os';
@@ -77,6 +79,8 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     }),
     subjects,
     operators: new OperatorDirectory(operators),
+    oidc: config.oidc ? new OidcVerifier(config.oidc, logger) : undefined,
+    limits: new RateLimits(config.limits),
     deadlineMs,
     logger,
   };
@@ -90,7 +94,16 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
   wakeWorkers = () => worker.wake();
   const schema = await buildGatewaySchema(registry.typedViewFactories());
   const httpServer = createHttpServer();
-  const { app, apollo } = await createServer({ schema, services, store, httpServer, production: config.env === 'production' });
+  const { app, apollo } = await createServer({
+    schema,
+    services,
+    store,
+    httpServer,
+    production: config.env === 'production',
+    limits: config.limits,
+    http: config.http,
+    https: config.publicUrl?.startsWith('https:') === true,
+  });
   httpServer.on('request', app);
 
   let closed = false;
@@ -112,8 +125,9 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     close: async () => {
       if (closed) return;
       closed = true;
-      await worker.stop(); // finishes or releases the tasks in hand
-      await apollo.stop(); // drains the HTTP server
+      // stop accepting connections and claiming tasks at once; requests and tasks in flight get the
+      // grace period, then tasks still running are released (the attempt not counted)
+      await Promise.all([worker.stop({ graceMs: config.http.shutdownGraceMs }), apollo.stop()]);
       if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
       await registry.close();
       await store.destroy();

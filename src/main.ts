@@ -42,6 +42,11 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'stopping');
+    // a stop that hangs past its grace period (a stuck connection or pool) still ends the process
+    setTimeout(() => {
+      logger.error('stopping took too long');
+      process.exit(1);
+    }, config.http.shutdownGraceMs + 15_000).unref();
     gateway
       .close()
       .then(() => systems.simulators?.close())

@@ -1,13 +1,17 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type Express } from 'express';
 import { createReadStream } from 'node:fs';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createContext, type GatewayContext, type Services } from './context';
+import type { Config } from './config';
 import { ErrorCode, isPublicCode } from './errors';
+import { aliasLimit, costLimit, depthLimit } from './graphql-limits';
+import { bodyErrors, corsPolicy, securityHeaders } from './http-security';
 
 /** Apollo's own codes for a request that is not valid GraphQL or has wrong variables. */
 const INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -18,6 +22,10 @@ export interface ServerOptions {
   store: DataSource;
   httpServer: Server;
   production: boolean;
+  limits: Config['limits'];
+  http: Config['http'];
+  /** Operators reach the gateway over https (DSR_PUBLIC_URL): send HSTS. */
+  https: boolean;
 }
 
 /**
@@ -60,19 +68,20 @@ function safeInputMessage(message: string, original: unknown): string {
   return `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at}"` : ''}${reason ? `: ${reason}` : ''}`;
 }
 
-/** What express's body parser rejects, as a contract error without its stack or details. */
-const BODY_ERRORS: Record<number, string> = {
-  400: 'The request body is not valid JSON',
-  413: 'The request body is too large',
-  415: 'The request body must be JSON in UTF-8',
-};
-
 export async function createServer(opts: ServerOptions): Promise<{ app: Express; apollo: ApolloServer<GatewayContext> }> {
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer })];
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer, stopGracePeriodMillis: opts.http.shutdownGraceMs }),
+    costLimit(opts.limits.maxCost),
+  ];
+  if (opts.production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
     plugins,
+    validationRules: [depthLimit(opts.limits.maxDepth), aliasLimit(opts.limits.maxAliases)],
+    parseOptions: { maxTokens: opts.limits.maxTokens },
     introspection: !opts.production,
+    hideSchemaDetailsFromClientErrors: opts.production, // no "Did you mean ...?"
+    allowBatchedHttpRequests: false, // one operation per HTTP request
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns shutdown
     formatError: maskError(opts.services),
@@ -81,6 +90,10 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', opts.http.trustProxy);
+  app.use(securityHeaders({ production: opts.production, https: opts.https }));
+  const cors = corsPolicy(opts.http.corsOrigins);
+  if (cors) app.use(cors);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -94,6 +107,12 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
   });
   // a download link is its own credential: anything wrong with it is the same plain 404
   app.get('/exports/:id/download', async (req, res) => {
+    const wait = await opts.services.limits.download(req.ip ?? 'unknown');
+    if (wait !== undefined) {
+      res.set({ 'Retry-After': String(wait), 'Cache-Control': 'no-store' });
+      res.status(429).json({ error: 'too many requests' });
+      return;
+    }
     const found = await opts.services.downloads.open(String(req.params.id), req.query.token).catch(() => undefined);
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
     if (!found) {
@@ -111,15 +130,13 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    (_req, res, next) => {
+      res.set('Cache-Control', 'no-store');
+      next();
+    },
+    express.json({ limit: `${opts.limits.bodyLimitKb}kb` }),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(opts.services, req) }),
   );
-  const onError: ErrorRequestHandler = (err: { status?: unknown; type?: unknown; name?: string }, _req, res, _next) => {
-    const status = typeof err?.status === 'number' ? err.status : 500;
-    const message = BODY_ERRORS[status];
-    if (!message) opts.services.logger.error({ errorName: err?.name, status }, 'unexpected error in an HTTP request');
-    res.status(message ? status : 500).json({ errors: [{ message: message ?? 'Internal server error', extensions: { code: message ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR } }] });
-  };
-  app.use(onError);
+  app.use(bodyErrors(opts.limits.bodyLimitKb, opts.services.logger));
   return { app, apollo };
 }

@@ -6,6 +6,11 @@ export interface Operator {
   roles: RoleName[];
 }
 
+/** The token of an `Authorization: Bearer <token>` header (printable ASCII, at most 8 KiB). */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer ([\x21-\x7e]{1,8192})$/.exec(header ?? '')?.[1];
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /**
@@ -22,9 +27,14 @@ export class OperatorDirectory {
 
   /** The operator for an `Authorization: Bearer <token>` header value, if any. */
   authenticate(header: string | undefined): Operator | undefined {
-    const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header ?? '');
-    if (!m) return undefined;
-    const presented = sha256(m[1]!);
+    const token = bearerToken(header);
+    return token === undefined ? undefined : this.match(token);
+  }
+
+  /** The operator holding this token, if any. */
+  match(token: string): Operator | undefined {
+    if (token.length > 512) return undefined;
+    const presented = sha256(token);
     let found: Operator | undefined;
     for (const e of this.entries) {
       if (timingSafeEqual(e.hash, presented) && !found) found = e.operator;

@@ -1,0 +1,97 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationRule,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { DsrError, ErrorCode } from './errors';
+
+export interface GraphqlLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+}
+
+const tooMuch = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+
+/** Fields nested deeper than `max` (fragments followed, each measured once). */
+export function depthLimit(max: number): ValidationRule {
+  return (context) => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    const fragmentDepth = new Map<string, number>();
+    const depthOf = (set: SelectionSetNode, seen: Set<string>): number => {
+      let deepest = 0;
+      for (const s of set.selections) {
+        let d = 0;
+        if (s.kind === Kind.FIELD) d = 1 + (s.selectionSet ? depthOf(s.selectionSet, seen) : 0);
+        else if (s.kind === Kind.INLINE_FRAGMENT) d = depthOf(s.selectionSet, seen);
+        else {
+          const name = s.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || seen.has(name)) continue; // unknown or cyclic: other rules report it
+          if (!fragmentDepth.has(name)) fragmentDepth.set(name, depthOf(fragment.selectionSet, new Set([...seen, name])));
+          d = fragmentDepth.get(name)!;
+        }
+        deepest = Math.max(deepest, d);
+      }
+      return deepest;
+    };
+    return {
+      OperationDefinition(node) {
+        const depth = depthOf(node.selectionSet, new Set());
+        if (depth > max) context.reportError(tooMuch(`The operation is nested ${depth} levels deep; at most ${max} are allowed`));
+      },
+    };
+  };
+}
+
+/** More than `max` aliased fields in one document. */
+export function aliasLimit(max: number): ValidationRule {
+  return (context) => {
+    let aliases = 0;
+    return {
+      Field(node) {
+        if (node.alias) aliases++;
+      },
+      Document: {
+        leave() {
+          if (aliases > max) context.reportError(tooMuch(`The operation has ${aliases} aliases; at most ${max} are allowed`));
+        },
+      },
+    };
+  };
+}
+
+/**
+ * A field costs 1 plus its selections, times the items it asks for: `first` for a page,
+ * the length of `inputs` for a batch. Lists whose size the caller does not choose count once.
+ */
+const pageEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+  const first = args.first;
+  const inputs = args.inputs;
+  const items = typeof first === 'number' ? first : Array.isArray(inputs) ? inputs.length : 1;
+  return Math.max(1, items) * (1 + childComplexity);
+};
+
+/** Refuses an operation whose cost (see pageEstimator) is above `max`, before it runs. */
+export function costLimit<T extends object>(max: number): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema }) {
+          let cost: number;
+          try {
+            cost = getComplexity({ estimators: [pageEstimator], schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined });
+          } catch {
+            throw new DsrError(ErrorCode.BAD_USER_INPUT, 'The operation is too large to estimate its cost', { status: 400 });
+          }
+          if (cost > max) throw new DsrError(ErrorCode.BAD_USER_INPUT, `The operation costs ${cost}; at most ${max} is allowed (ask for fewer items with first, or fewer subjects)`, { status: 400 });
+        },
+      };
+    },
+  };
+}

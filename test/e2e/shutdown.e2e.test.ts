@@ -1,0 +1,86 @@
+import { seedAppDatabase } from '../../simulators/app-db/seed';
+import { addViewEvents } from '../../simulators/app-db/bulk';
+import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
+import { createTestDatabase, tempDir, type TestDatabase } from '../support/databases';
+import { gqlAt, startChildGateway } from '../support/child-gateway';
+import { HMAC_KEY, OPERATORS, TOKENS } from '../support/gateway';
+
+const EXTRA_EVENTS = 300_000;
+
+/** SIGTERM (a deploy, a scale-down) releases the work in hand; nothing is lost or counted as failed. */
+describe('a gateway stopped with SIGTERM in the middle of an export', () => {
+  const tmp = tempDir('shutdown');
+  let store: TestDatabase;
+  let app: TestDatabase;
+
+  const start = () => {
+    const child = startChildGateway({
+      DSR_DATA_DIR: tmp.dir,
+      DSR_PORT: '0',
+      DSR_DATABASE_URL: store.url,
+      DSR_APP_DATABASE_URL: app.url,
+      DSR_OPERATORS: OPERATORS,
+      DSR_HMAC_KEY: HMAC_KEY,
+      DSR_SIMULATORS: 'off',
+      DSR_SHUTDOWN_GRACE_MS: '0',
+      DSR_LOG_LEVEL: 'info',
+    });
+    let out = '';
+    child.proc.stdout.on('data', (d) => (out += d));
+    return { ...child, stdout: () => out };
+  };
+  const gql = (url: string, query: string, variables?: Record<string, unknown>) => gqlAt(url, TOKENS.OPERATOR, query, variables);
+  const REQUEST = 'query($id: ID!) { request(id: $id) { status tasks { system status attempts recordsExported lastError } } }';
+
+  beforeAll(async () => {
+    store = await createTestDatabase('shutdown_store', tmp.dir);
+    app = await createTestDatabase('shutdown_app', tmp.dir);
+    const ds = createSqlDataSource(parseDatabaseUrl(app.url));
+    await ds.initialize();
+    await seedAppDatabase(ds, parseDatabaseUrl(app.url).kind, { users: 50, events: 1000 });
+    await addViewEvents(ds, 1, EXTRA_EVENTS);
+    await ds.destroy();
+  });
+  afterAll(async () => {
+    await store.drop();
+    await app.drop();
+    tmp.remove();
+  });
+
+  it('exits 0, releases the running task, and the next process completes it in the same attempt', async () => {
+    const first = start();
+    const url = await first.url;
+    const submitted = await gql(url, 'mutation { submitRequest(input: {type: ACCESS, subject: {appUserId: "1"}, verification: "signed letter"}) { id } }');
+    const id = submitted.submitRequest.id as string;
+
+    for (const until = Date.now() + 60_000; ; ) {
+      const r = (await gql(url, REQUEST, { id })).request;
+      const task = r.tasks.find((t: any) => t.system === 'app');
+      if (task.status === 'RUNNING' && task.recordsExported > 0) break;
+      if (r.status !== 'IN_PROGRESS' || Date.now() > until) throw new Error(`the export was not caught running (${r.status}, ${task.status})`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    first.proc.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const lines = first.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; outcome?: string; system?: string });
+    expect(lines.find((l) => l.msg === 'task interrupted by shutdown')).toMatchObject({ system: 'app', outcome: 'released' });
+    expect(lines.at(-1)!.msg).toBe('stopped');
+
+    const second = start();
+    try {
+      const url2 = await second.url;
+      let r: any;
+      for (const until = Date.now() + 90_000; ; await new Promise((res) => setTimeout(res, 200))) {
+        r = (await gql(url2, REQUEST, { id })).request;
+        if (r.status === 'COMPLETED') break;
+        if (Date.now() > until) throw new Error(`request still ${r.status}`);
+      }
+      const task = r.tasks.find((t: any) => t.system === 'app');
+      expect(task).toMatchObject({ status: 'SUCCEEDED', attempts: 1, lastError: null });
+      expect(task.recordsExported).toBeGreaterThan(EXTRA_EVENTS);
+    } finally {
+      second.proc.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+});
