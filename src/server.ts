@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createContext, type GatewayContext, type Services } from './context';
 import type { Config } from './config';
-import { ErrorCode, isPublicCode } from './errors';
+import { ErrorCode, isPublicCode, safeInputMessage } from './errors';
 import { aliasLimit, costLimit, depthLimit } from './graphql-limits';
 import { bodyErrors, corsPolicy, securityHeaders } from './http-security';
 
@@ -48,24 +48,6 @@ export function maskError(services: Services) {
     services.logger.error({ errorName: err?.name, errorCode, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
-}
-
-/**
- * GraphQL's own input errors, without the values the caller sent: a variable's value is echoed in
- * them ("got invalid value ..."), and it may be an email or another identifier.
- */
-function safeInputMessage(message: string, original: unknown): string {
-  if (/Maximum call stack/.test(message)) return 'The query is nested too deeply';
-  const variable = /^Variable "\$(\w+)" got invalid value /.exec(message);
-  if (!variable) return message;
-  const inner = original instanceof Error && message.endsWith(`; ${original.message}`) ? original.message : '';
-  const prefix = inner ? message.slice(0, message.length - inner.length - 2) : message;
-  const at = / at "([\w.[\]]+)"$/.exec(prefix)?.[1];
-  const reason = inner
-    .replace(/^Value ".*" does not exist in "(\w+)" enum\.[\s\S]*$/, 'not a value of enum $1')
-    .replace(/:\s[\s\S]*$/, '')
-    .replace(/\.$/, '');
-  return `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at}"` : ''}${reason ? `: ${reason}` : ''}`;
 }
 
 export async function createServer(opts: ServerOptions): Promise<{ app: Express; apollo: ApolloServer<GatewayContext> }> {

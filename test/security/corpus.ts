@@ -20,11 +20,21 @@ export interface Fixtures {
   erikToken: string;
   requestsCursor: string;
   auditCursor: string;
+  /** The gateway's base URL, for a case that needs many calls before its probe. */
+  baseUrl: string;
   activityCursor: string;
   /** Sample subjects of the demo world by ref (app-1, app-5, private-karin, ...). */
   sample(ref: string): { email: string; crmPersonId?: string; customerNumber?: string; appUserId?: string };
   /** An ERASURE request awaiting approval (it never has an export). */
   pendingErasure: string;
+  /** The test identity provider: access tokens signed with its published key, or with another one. */
+  idp: {
+    issuer: string;
+    audience: string;
+    /** PEM of the provider's public key (what a key-confusion attack signs HS256 with). */
+    publicKeyPem: string;
+    sign(opts?: { claims?: Record<string, unknown>; header?: Record<string, unknown>; exp?: number | null; audience?: string; issuer?: string; foreignKey?: boolean }): Promise<string>;
+  };
   /** Moves a download link's expiry into the past, as time passing would. */
   expireLinks(requestId: string): Promise<void>;
 }
@@ -56,8 +66,8 @@ export interface HostileCase {
   group: Group;
   probe: (fx: Fixtures) => Probe | Promise<Probe>;
   expect: Outcome;
-  /** Extra checks on the parsed body. */
-  check?: (body: any, fx: Fixtures) => void | Promise<void>;
+  /** Extra checks on the parsed body (and the whole answer, for its headers). */
+  check?: (body: any, fx: Fixtures, answer: { status: number; headers: Record<string, string> }) => void | Promise<void>;
 }
 
 export const GROUPS = [
@@ -121,7 +131,6 @@ export function jwt(header: Record<string, unknown>, payload: Record<string, unk
   return `${head}.${body}.${sig}`;
 }
 const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'mallory', iss: 'https://idp.example', aud: 'dsr-gateway', iat: now(), exp: now() + 600, roles: ['OPERATOR', 'APPROVER', 'AUDITOR'], ...extra });
 const asBearer = (token: string): Probe => ({
   kind: 'http',
   method: 'POST',
@@ -283,13 +292,14 @@ function lengthCases(): HostileCase[] {
   add('GET /exports/:id/download ?token', (v, fx) => download(fx.annaRequest, `?token=${v}`), { status: 404 });
   add('Authorization: Bearer', (v) => asBearer(v), { code: 'UNAUTHENTICATED' });
   cases.push({ group: 'length', surface: 'Query.subjects(inputs)', attack: '101 subjects (more than the 100 allowed)', probe: () => gql(SUBJECTS, { inputs: Array.from({ length: 101 }, (_, i) => ({ appUserId: String(i + 1) })) }), expect: { code: 'BAD_USER_INPUT' } });
-  cases.push({ group: 'length', surface: 'Query.subjects(inputs)', attack: '20,000 subjects', probe: () => gql(SUBJECTS, { inputs: Array.from({ length: 20_000 }, () => ({ appUserId: '1' })) }), expect: { code: 'BAD_USER_INPUT' } });
+  cases.push({ group: 'length', surface: 'Query.subjects(inputs)', attack: '5,000 subjects', probe: () => gql(SUBJECTS, { inputs: Array.from({ length: 5_000 }, () => ({ appUserId: '1' })) }), expect: { code: 'BAD_USER_INPUT' } });
+  cases.push({ group: 'length', surface: 'Query.subjects(inputs)', attack: '20,000 subjects (over the body limit)', probe: () => gql(SUBJECTS, { inputs: Array.from({ length: 20_000 }, () => ({ appUserId: '1' })) }), expect: { status: 413 } });
   cases.push({ group: 'length', surface: 'Mutation.submitRequest(input.changes)', attack: '51 changes', probe: () => submit({ type: 'RECTIFICATION', changes: Array.from({ length: 51 }, () => ({ system: 'app', field: 'first_name', value: 'x' })) }), expect: { code: 'BAD_USER_INPUT' } });
   cases.push({
     group: 'length',
     surface: 'Query.requests(status)',
-    attack: '40,000 repeated status values',
-    probe: () => gql(REQUESTS, { status: Array.from({ length: 40_000 }, () => 'IN_PROGRESS') }),
+    attack: '9,000 repeated status values',
+    probe: () => gql(REQUESTS, { status: Array.from({ length: 9_000 }, () => 'IN_PROGRESS') }),
     expect: { accepted: true },
     check: (body) => expect(body.data.requests.totalCount).toBeGreaterThanOrEqual(0),
   });
@@ -504,28 +514,61 @@ function downloadCases(): HostileCase[] {
   return out;
 }
 
-/** Authentication: what is not a token of an operator. */
+/** Authentication: what is not a token of an operator or a valid access token of the identity provider. */
 function tokenCases(): HostileCase[] {
-  const key = randomBytes(32);
-  const unauth = (attack: string, token: () => string): HostileCase => ({ group: 'token', surface: 'Authorization: Bearer', attack, probe: () => asBearer(token()), expect: { code: 'UNAUTHENTICATED' } });
-  const valid = () => jwt({ alg: 'HS256', typ: 'JWT' }, claims(), key);
+  const unauth = (attack: string, token: (fx: Fixtures) => string | Promise<string>): HostileCase => ({
+    group: 'token',
+    surface: 'Authorization: Bearer',
+    attack,
+    probe: async (fx) => asBearer(await token(fx)),
+    expect: { code: 'UNAUTHENTICATED' },
+  });
+  const parts = async (fx: Fixtures) => (await fx.idp.sign()).split('.') as [string, string, string];
   return [
-    unauth('JWT alg none', () => jwt({ alg: 'none', typ: 'JWT' }, claims())),
-    unauth('JWT alg "None"', () => jwt({ alg: 'None', typ: 'JWT' }, claims())),
-    unauth('JWT signed with a key the gateway does not know', valid),
-    unauth('JWT for another audience', () => jwt({ alg: 'HS256' }, claims({ aud: 'another-service' }), key)),
-    unauth('JWT expired an hour ago', () => jwt({ alg: 'HS256' }, claims({ exp: now() - 3600, iat: now() - 7200 }), key)),
-    unauth('JWT not valid yet', () => jwt({ alg: 'HS256' }, claims({ nbf: now() + 3600 }), key)),
-    unauth('JWT with garbage in the header segment', () => `!!!.${valid().split('.')[1]}.${valid().split('.')[2]}`),
-    unauth('JWT with garbage in the payload segment', () => `${valid().split('.')[0]}.e30garbage.${valid().split('.')[2]}`),
-    unauth('JWT with garbage in the signature segment', () => `${valid().split('.').slice(0, 2).join('.')}.AAAA`),
-    unauth('JWT with an empty signature', () => `${valid().split('.').slice(0, 2).join('.')}.`),
-    unauth('JWT with a kid that is a path', () => jwt({ alg: 'HS256', kid: '../../../../dev/null' }, claims(), '')),
-    unauth('JWT with a jku pointing elsewhere', () => jwt({ alg: 'RS256', jku: 'http://127.0.0.1:1/jwks.json' }, claims(), key)),
-    unauth('JWT with four segments', () => `${valid()}.extra`),
+    {
+      group: 'token',
+      surface: 'Authorization: Bearer',
+      attack: 'a valid access token of the identity provider (the control: it signs in)',
+      probe: async (fx) => asBearer(await fx.idp.sign()),
+      expect: { accepted: true },
+      check: (body) => expect(body.data.me).toEqual({ name: 'mallory@example.se', roles: ['OPERATOR'] }),
+    },
+    unauth('JWT alg none', async (fx) => jwt({ alg: 'none', typ: 'JWT' }, JSON.parse(Buffer.from((await parts(fx))[1], 'base64url').toString()))),
+    unauth('JWT alg "None"', async (fx) => jwt({ alg: 'None', typ: 'JWT' }, JSON.parse(Buffer.from((await parts(fx))[1], 'base64url').toString()))),
+    unauth("HS256 keyed with the provider's public key (key confusion)", async (fx) => jwt({ alg: 'HS256', typ: 'JWT', kid: 'idp-1' }, JSON.parse(Buffer.from((await parts(fx))[1], 'base64url').toString()), fx.idp.publicKeyPem)),
+    unauth('HS256 keyed with a random secret', async (fx) => jwt({ alg: 'HS256', typ: 'JWT' }, JSON.parse(Buffer.from((await parts(fx))[1], 'base64url').toString()), randomBytes(32))),
+    unauth("signed with another key under the provider's kid", (fx) => fx.idp.sign({ foreignKey: true })),
+    unauth('for another audience', (fx) => fx.idp.sign({ audience: 'api://another-service' })),
+    unauth('from another issuer', (fx) => fx.idp.sign({ issuer: 'https://evil.example/v2.0' })),
+    unauth('expired an hour ago', (fx) => fx.idp.sign({ exp: now() - 3600 })),
+    unauth('not valid for another hour (nbf)', (fx) => fx.idp.sign({ claims: { nbf: now() + 3600 } })),
+    unauth('without an expiry', (fx) => fx.idp.sign({ exp: null })),
+    unauth('roles changed after signing', async (fx) => {
+      const [head, body, sig] = await parts(fx);
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
+      return `${head}.${b64(JSON.stringify({ ...claims, roles: ['Dsr.Operator', 'Dsr.Approver', 'Dsr.Auditor'] }))}.${sig}`;
+    }),
+    unauth('garbage in the header segment', async (fx) => `!!!.${(await parts(fx)).slice(1).join('.')}`),
+    unauth('garbage in the payload segment', async (fx) => {
+      const [head, , sig] = await parts(fx);
+      return `${head}.e30garbage.${sig}`;
+    }),
+    unauth('garbage in the signature segment', async (fx) => `${(await parts(fx)).slice(0, 2).join('.')}.AAAA`),
+    unauth('an empty signature', async (fx) => `${(await parts(fx)).slice(0, 2).join('.')}.`),
+    unauth('a kid that is a path', (fx) => fx.idp.sign({ header: { kid: '../../../../dev/null' } })),
+    unauth('a jku pointing elsewhere', (fx) => fx.idp.sign({ header: { jku: 'http://127.0.0.1:1/jwks.json' }, foreignKey: true })),
+    unauth('four segments', async (fx) => `${await fx.idp.sign()}.extra`),
+    unauth('a 9 KB token', async (fx) => `${await fx.idp.sign()}${'A'.repeat(9000)}`),
     unauth('an operator token with a space inside', () => 'operator-token-0123 456789abcd'),
     unauth('an operator token as a prefix', () => 'operator-token-0123456789abc'),
     unauth('non-ASCII token', () => 'operator-token-0123456789ab\u00e7d'),
+    {
+      group: 'token',
+      surface: 'Query.subject',
+      attack: 'a valid access token whose role claim maps to no role',
+      probe: async (fx) => ({ kind: 'http', method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${await fx.idp.sign({ claims: { roles: ['Dsr.Admin', 'OPERATOR'] } })}` }, body: JSON.stringify({ query: SUBJECT, variables: { input: { appUserId: '1' } } }) }),
+      expect: { code: 'FORBIDDEN' },
+    },
     { group: 'token', surface: 'Authorization', attack: 'Basic scheme with an operator token', probe: () => ({ kind: 'http', method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: 'Basic operator-token-0123456789abcd' }, body: JSON.stringify({ query: '{ me { name } }' }) }), expect: { code: 'UNAUTHENTICATED' } },
     { group: 'token', surface: 'Authorization', attack: 'a token in the query string instead', probe: () => ({ kind: 'http', method: 'POST', path: '/graphql?access_token=operator-token-0123456789abcd', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { name } }' }) }), expect: { code: 'UNAUTHENTICATED' } },
     { group: 'token', surface: 'Mutation.approveRequest', attack: 'a VIEWER token', probe: (fx) => gql(BY_ID.approveRequest!, { id: fx.annaRequest }, 'VIEWER'), expect: { code: 'FORBIDDEN' } },
@@ -574,9 +617,35 @@ function limitCases(): HostileCase[] {
     {
       group: 'limits-and-oidc',
       surface: 'POST /graphql',
-      attack: 'the same field 5,000 times without aliases',
+      attack: 'the same field 5,000 times without aliases (over the token limit)',
       probe: () => gql(`{ ${'me { name } '.repeat(5000)} }`),
       expect: { code: 'BAD_USER_INPUT' },
+    },
+    {
+      group: 'limits-and-oidc',
+      surface: 'POST /graphql',
+      attack: 'an answer a browser could be tricked into rendering or framing',
+      probe: () => gql('{ me { name } }'),
+      expect: { accepted: true },
+      check: (_body, _fx, answer) => {
+        expect(answer.headers['x-content-type-options']).toBe('nosniff');
+        expect(answer.headers['content-security-policy']).toContain("default-src 'none'");
+        expect(answer.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+        expect(answer.headers['referrer-policy']).toBe('no-referrer');
+        expect(answer.headers['cache-control']).toBe('no-store');
+        expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+      },
+    },
+    {
+      group: 'limits-and-oidc',
+      surface: 'GET /exports/:id/download',
+      attack: 'guessing tokens: 150 tries in a minute from one client',
+      probe: async (fx) => {
+        for (let i = 0; i < 149; i++) await (await fetch(`${fx.baseUrl}/exports/${fx.annaRequest}/download?token=${randomBytes(32).toString('base64url')}`)).arrayBuffer();
+        return download(fx.annaRequest, `?token=${fx.annaToken}`);
+      },
+      expect: { status: 429 },
+      check: (_body, _fx, answer) => expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0),
     },
   ];
 }
