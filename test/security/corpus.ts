@@ -20,8 +20,9 @@ export interface Fixtures {
   erikToken: string;
   requestsCursor: string;
   auditCursor: string;
-  /** The gateway's base URL, for a case that needs many calls before its probe. */
+  /** The gateway's base URL and the operators' tokens, for a case that needs calls before its probe. */
   baseUrl: string;
+  tokens: Record<Exclude<Who, 'none'>, string>;
   activityCursor: string;
   /** Sample subjects of the demo world by ref (app-1, app-5, private-karin, ...). */
   sample(ref: string): { email: string; crmPersonId?: string; customerNumber?: string; appUserId?: string };
@@ -148,6 +149,7 @@ const HUGE = 'a'.repeat(1_100_000);
 
 function sqlCases(): HostileCase[] {
   const cases: HostileCase[] = [];
+  const text = `' OR 1=1 --; "; DROP TABLE dsr_requests; -- \\`;
   for (const field of SUBJECT_FIELDS) {
     for (const value of SQL) {
       cases.push({ group: 'sql', surface: `Query.subject(input.${field})`, attack: value, probe: () => subject({ [field]: value }), expect: { code: 'BAD_USER_INPUT' } });
@@ -161,7 +163,6 @@ function sqlCases(): HostileCase[] {
     cases.push({ group: 'sql', surface: 'Query.subject(input.email)', attack: email, probe: () => subject({ email }), expect: { noMatch: true } });
   }
   // free text is stored as it is, never run
-  const text = `' OR 1=1 --; "; DROP TABLE dsr_requests; -- \\`;
   cases.push({
     group: 'sql',
     surface: 'Mutation.submitRequest(input.verification, input.note)',
@@ -175,6 +176,33 @@ function sqlCases(): HostileCase[] {
     cases.push({ group: 'sql', surface: `Mutation.${op}(id)`, attack: SQL[0]!, probe: () => byId(op, SQL[0]!), expect: { code: 'NOT_FOUND' } });
   }
   cases.push({ group: 'sql', surface: 'Mutation.rejectRequest(reason)', attack: SQL[1]!, probe: () => byId('rejectRequest', NO_SUCH_REQUEST, { reason: SQL[1] }), expect: { code: 'NOT_FOUND' } });
+  // reasons are stored as they are, never run
+  cases.push({
+    group: 'sql',
+    surface: 'Mutation.extendDeadline(reason)',
+    attack: 'SQL in the reason, kept verbatim',
+    probe: (fx) => gql('mutation($id: ID!, $reason: String!) { extendDeadline(id: $id, reason: $reason) { id extensionReason } }', { id: fx.pendingErasure, reason: text }, 'APPROVER'),
+    expect: { accepted: true },
+    check: (body) => expect(body.data.extendDeadline.extensionReason).toBe(text.trim()),
+  });
+  for (const op of ['rejectRequest', 'cancelRequest']) {
+    cases.push({
+      group: 'sql',
+      surface: `Mutation.${op}(reason)`,
+      attack: 'SQL in the reason of a real request',
+      probe: async (fx) => {
+        const res = await fetch(`${fx.baseUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.tokens.OPERATOR}` },
+          body: JSON.stringify({ query: 'mutation { submitRequest(input: {type: ERASURE, subject: {email: "nobody@nowhere.example"}, verification: "signed letter"}) { id } }' }),
+        });
+        const { data } = (await res.json()) as { data: { submitRequest: { id: string } } };
+        return byId(op, data.submitRequest.id, { reason: text });
+      },
+      expect: { accepted: true },
+      check: (body) => expect(body.data[op].id).toMatch(/^[0-9a-f-]{36}$/),
+    });
+  }
   cases.push({ group: 'sql', surface: 'Mutation.confirmManualStep(system, evidence)', attack: SQL[0]!, probe: (fx) => byId('confirmManualStep', fx.annaRequest, { system: SQL[0], evidence: SQL[1] }), expect: { code: 'BAD_USER_INPUT' } });
   cases.push({ group: 'sql', surface: 'Query.request(id)', attack: SQL[0]!, probe: () => gql(REQUEST, { id: SQL[0] }), expect: { noMatch: true } });
   cases.push({ group: 'sql', surface: 'Query.auditEvents(requestId)', attack: SQL[0]!, probe: () => gql(AUDIT, { requestId: SQL[0] }, 'AUDITOR'), expect: { noMatch: true } });

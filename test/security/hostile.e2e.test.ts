@@ -127,6 +127,7 @@ describe('security: the hostile input corpus', () => {
       erikToken: erik.token,
       pendingErasure: erasure.submitRequest.id,
       baseUrl: gw.url,
+      tokens: { VIEWER: TOKENS.VIEWER, OPERATOR: TOKENS.OPERATOR, APPROVER: TOKENS.APPROVER, AUDITOR: TOKENS.AUDITOR },
       idp,
       requestsCursor,
       auditCursor,
