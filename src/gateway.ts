@@ -129,8 +129,11 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
       // grace period, then tasks still running are released (the attempt not counted)
       await Promise.all([worker.stop({ graceMs: config.http.shutdownGraceMs }), apollo.stop()]);
       if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+      logger.debug('requests and tasks stopped');
       await registry.close();
+      logger.debug('connectors closed');
       await store.destroy();
+      logger.debug('store closed');
     },
   };
 }

@@ -7,6 +7,8 @@ import pino, { type Logger } from 'pino';
 export const REDACTED_KEYS = [
   'email', 'phone', 'appUserId', 'customerNumber', 'crmPersonId', 'identifiers', 'subject',
   'records', 'token', 'authorization', 'hmacKey', 'password', 'key', 'value', 'variables',
+  'jwt', 'accessToken', 'access_token', 'idToken', 'id_token', 'refreshToken', 'refresh_token',
+  'apiKey', 'secret', 'clientSecret', 'client_secret', 'cookie', 'preferred_username', 'upn',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

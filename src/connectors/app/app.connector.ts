@@ -216,6 +216,7 @@ export class AppConnector implements Connector {
       }
     } else {
       const runner = (await this.db()).createQueryRunner();
+      let complete = false;
       try {
         for await (const row of await runner.stream(sql, params)) {
           batch.push({ ...(row as Row) });
@@ -224,7 +225,11 @@ export class AppConnector implements Connector {
             batch = [];
           }
         }
+        complete = true;
       } finally {
+        // left early (aborted): the half-read result would hold the connection, and closing the
+        // pool, forever; drop that connection instead of returning it
+        if (!complete) (runner as unknown as { databaseConnection?: { destroy(): void } }).databaseConnection?.destroy();
         await runner.release();
       }
     }
