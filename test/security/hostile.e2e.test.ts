@@ -50,11 +50,13 @@ describe('security: the hostile input corpus', () => {
   let markers: Map<string, string[]>;
 
   const settled = async (id: string) => {
-    for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-      const { request } = await gql('OPERATOR', 'query($id: ID!) { request(id: $id) { status } }', { id });
+    let last: unknown;
+    for (const until = Date.now() + 240_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+      const { request } = await gql('OPERATOR', 'query($id: ID!) { request(id: $id) { status tasks { system status attempts lastError } } }', { id });
       if (['COMPLETED', 'PARTIALLY_COMPLETED'].includes(request.status)) return request.status as string;
+      last = request;
     }
-    throw new Error('request did not finish');
+    throw new Error(`request did not finish: ${JSON.stringify(last)}`);
   };
   const exportWithLink = async (email: string) => {
     const { submitRequest } = await gql('OPERATOR', 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id } }', {
@@ -137,7 +139,7 @@ describe('security: the hostile input corpus', () => {
         await gw.gateway.store.query('UPDATE download_links SET expires_at = ? WHERE request_id = ?', [new Date(Date.now() - 1000).toISOString(), requestId]);
       },
     };
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     await gw?.close();
     jwks?.close();
