@@ -17,24 +17,35 @@ export interface GraphqlLimits {
 
 const tooMuch = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 
-/** Fields nested deeper than `max` (fragments followed, each measured once). */
+/** The standard introspection query (tools, IDEs) is 15 deep; outside production it must run. */
+const INTROSPECTION_DEPTH = 15;
+const isIntrospection = (name: string) => name === '__schema' || name === '__type';
+
+/**
+ * Fields nested deeper than `max` (fragments followed, each measured once). Introspection, where
+ * it is allowed at all, may go as deep as the standard introspection query.
+ */
 export function depthLimit(max: number): ValidationRule {
   return (context) => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-    const fragmentDepth = new Map<string, number>();
-    const depthOf = (set: SelectionSetNode, seen: Set<string>): number => {
+    const memo = new Map<string, number>();
+    /** The depth of a selection set; with `skipIntrospection`, introspection fields count 0. */
+    const depthOf = (set: SelectionSetNode, seen: Set<string>, skipIntrospection: boolean): number => {
       let deepest = 0;
       for (const s of set.selections) {
         let d = 0;
-        if (s.kind === Kind.FIELD) d = 1 + (s.selectionSet ? depthOf(s.selectionSet, seen) : 0);
-        else if (s.kind === Kind.INLINE_FRAGMENT) d = depthOf(s.selectionSet, seen);
+        if (s.kind === Kind.FIELD) {
+          if (skipIntrospection && isIntrospection(s.name.value)) continue;
+          d = 1 + (s.selectionSet ? depthOf(s.selectionSet, seen, skipIntrospection) : 0);
+        } else if (s.kind === Kind.INLINE_FRAGMENT) d = depthOf(s.selectionSet, seen, skipIntrospection);
         else {
           const name = s.name.value;
           const fragment = fragments.get(name);
           if (!fragment || seen.has(name)) continue; // unknown or cyclic: other rules report it
-          if (!fragmentDepth.has(name)) fragmentDepth.set(name, depthOf(fragment.selectionSet, new Set([...seen, name])));
-          d = fragmentDepth.get(name)!;
+          const key = `${skipIntrospection}:${name}`;
+          if (!memo.has(key)) memo.set(key, depthOf(fragment.selectionSet, new Set([...seen, name]), skipIntrospection));
+          d = memo.get(key)!;
         }
         deepest = Math.max(deepest, d);
       }
@@ -42,8 +53,12 @@ export function depthLimit(max: number): ValidationRule {
     };
     return {
       OperationDefinition(node) {
-        const depth = depthOf(node.selectionSet, new Set());
+        const depth = depthOf(node.selectionSet, new Set(), true);
+        const withIntrospection = depthOf(node.selectionSet, new Set(), false);
         if (depth > max) context.reportError(tooMuch(`The operation is nested ${depth} levels deep; at most ${max} are allowed`));
+        else if (withIntrospection > Math.max(max, INTROSPECTION_DEPTH)) {
+          context.reportError(tooMuch(`The operation is nested ${withIntrospection} levels deep; at most ${Math.max(max, INTROSPECTION_DEPTH)} are allowed for introspection`));
+        }
       },
     };
   };

@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { codes, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
 
 const ADMIN_ORIGIN = 'https://dsr-admin.example.se';
@@ -8,7 +9,7 @@ describe('GraphQL and HTTP limits', () => {
   beforeAll(async () => {
     gw = await startTestGateway({
       env: {
-        DSR_GRAPHQL_MAX_DEPTH: '8',
+        DSR_GRAPHQL_MAX_DEPTH: '4',
         DSR_GRAPHQL_MAX_ALIASES: '5',
         DSR_GRAPHQL_MAX_COST: '5000',
         DSR_GRAPHQL_MAX_TOKENS: '400',
@@ -29,19 +30,25 @@ describe('GraphQL and HTTP limits', () => {
     });
 
   describe('depth, aliases, cost and size of one operation', () => {
-    const nested = (levels: number) => `{ __type(name: "Query") { fields { type ${'{ ofType '.repeat(levels)}{ name }${' }'.repeat(levels)} } } }`;
-
     it('runs an operation at the depth limit and refuses one deeper, also through fragments', async () => {
-      expect((await gw.gql(TOKENS.VIEWER, nested(4))).errors).toBeUndefined(); // depth 8
-      const deep = await gw.gql(TOKENS.VIEWER, nested(5));
+      expect((await gw.gql(TOKENS.OPERATOR, '{ subject(input: {appUserId: "2"}) { systems { datasets { name } } } }')).errors).toBeUndefined(); // depth 4
+      const deep = await gw.gql(TOKENS.VIEWER, '{ requests(first: 1) { edges { node { tasks { system } } } } }');
       expect(codes(deep)).toEqual(['BAD_USER_INPUT']);
-      expect(deep.errors![0]!.message).toBe('The operation is nested 9 levels deep; at most 8 are allowed');
-      const viaFragments = await gw.gql(
-        TOKENS.VIEWER,
-        `{ __type(name: "Query") { ...F } } fragment F on __Type { fields { type { ...G } } } fragment G on __Type { ofType { ofType { ofType { ofType { ofType { name } } } } } }`,
-      );
+      expect(deep.errors![0]!.message).toBe('The operation is nested 5 levels deep; at most 4 are allowed');
+      expect(deep.data).toBeUndefined();
+      const viaFragments = await gw.gql(TOKENS.VIEWER, '{ requests(first: 1) { ...Page } } fragment Page on DsrRequestConnection { edges { node { ...Node } } } fragment Node on DsrRequest { tasks { system } }');
       expect(codes(viaFragments)).toEqual(['BAD_USER_INPUT']);
-      expect(viaFragments.data).toBeUndefined();
+      expect(viaFragments.errors![0]!.message).toBe('The operation is nested 5 levels deep; at most 4 are allowed');
+    });
+
+    it('lets the standard introspection query through outside production, but no deeper introspection', async () => {
+      const standard = await gw.gql(TOKENS.VIEWER, getIntrospectionQuery());
+      expect(standard.errors).toBeUndefined();
+      expect(standard.data.__schema.queryType.name).toBe('Query');
+      const nested = `{ __type(name: "Query") { fields { type ${'{ ofType '.repeat(13)}{ name }${' }'.repeat(13)} } } }`;
+      const deeper = await gw.gql(TOKENS.VIEWER, nested);
+      expect(codes(deeper)).toEqual(['BAD_USER_INPUT']);
+      expect(deeper.errors![0]!.message).toBe('The operation is nested 17 levels deep; at most 15 are allowed for introspection');
     });
 
     it('refuses more aliases than allowed', async () => {
@@ -63,7 +70,7 @@ describe('GraphQL and HTTP limits', () => {
       expect(codes(ten)).toEqual(['BAD_USER_INPUT']);
       expect(ten.errors![0]!.message).toBe('The operation costs 10030; at most 5000 is allowed (ask for fewer items with first, or fewer subjects)');
       expect(ten.data).toBeUndefined();
-      const page = await gw.gql(TOKENS.VIEWER, 'query($n: Int) { requests(first: $n) { edges { node { id tasks { system } } } } }', { n: 5000 });
+      const page = await gw.gql(TOKENS.VIEWER, 'query($n: Int) { requests(first: $n) { edges { node { id } } } }', { n: 5000 });
       expect(codes(page)).toEqual(['BAD_USER_INPUT']);
     });
 
