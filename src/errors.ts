@@ -37,3 +37,22 @@ export const rateLimited = (retryAfterS: number, message = 'Too many requests; t
 export function isPublicCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && PUBLIC_CODES.has(code);
 }
+
+/**
+ * GraphQL's own input errors, without the values the caller sent: a variable's value is echoed in
+ * them ("got invalid value ..."), and it may be an email or another identifier.
+ */
+export function safeInputMessage(message: string, original: unknown): string {
+  if (/Maximum call stack/.test(message)) return 'The query is nested too deeply';
+  const variable = /^Variable "\$(\w+)" got invalid value /.exec(message);
+  if (!variable) return message;
+  const inner = original instanceof Error && message.endsWith(`; ${original.message}`) ? original.message : '';
+  const prefix = inner ? message.slice(0, message.length - inner.length - 2) : message;
+  const at = / at "([\w.[\]]+)"$/.exec(prefix)?.[1];
+  const reason = inner
+    .replace(/^Value ".*" does not exist in "(\w+)" enum\.[\s\S]*$/, 'not a value of enum $1')
+    .replace(/^DateTime cannot [\s\S]*$/, 'not a date-time with a zone, such as 2026-11-20T09:00:00Z')
+    .replace(/:\s[\s\S]*$/, '')
+    .replace(/\.$/, '');
+  return `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at}"` : ''}${reason ? `: ${reason}` : ''}`;
+}

@@ -7,7 +7,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { DsrError, ErrorCode } from './errors';
+import { DsrError, ErrorCode, safeInputMessage } from './errors';
 
 export interface GraphqlLimits {
   maxDepth: number;
@@ -101,8 +101,10 @@ export function costLimit<T extends object>(max: number): ApolloServerPlugin<T> 
           let cost: number;
           try {
             cost = getComplexity({ estimators: [pageEstimator], schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined });
-          } catch {
-            throw new DsrError(ErrorCode.BAD_USER_INPUT, 'The operation is too large to estimate its cost', { status: 400 });
+          } catch (e) {
+            // variables of the wrong type fail here first: say so, as GraphQL would (without their values)
+            const wrongVariable = e instanceof GraphQLError && e.message.startsWith('Variable "$');
+            throw new DsrError(ErrorCode.BAD_USER_INPUT, wrongVariable ? safeInputMessage(e.message, e.originalError) : 'The operation is too large to estimate its cost', { status: 400 });
           }
           if (cost > max) throw new DsrError(ErrorCode.BAD_USER_INPUT, `The operation costs ${cost}; at most ${max} is allowed (ask for fewer items with first, or fewer subjects)`, { status: 400 });
         },

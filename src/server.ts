@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createContext, type GatewayContext, type Services } from './context';
 import type { Config } from './config';
-import { ErrorCode, isPublicCode } from './errors';
+import { ErrorCode, isPublicCode, safeInputMessage } from './errors';
 import { type GatewayMetrics, graphqlMetrics, httpMetrics } from './metrics';
 import { OperatorDirectory } from './auth/operators';
 import { aliasLimit, costLimit, depthLimit } from './graphql-limits';
@@ -44,10 +44,10 @@ export function maskError(services: Services) {
     const base = { locations: formatted.locations, path: formatted.path };
     const original = (error as { originalError?: unknown })?.originalError;
     if (isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && (original === undefined || (original as { extensions?: unknown }).extensions)) {
-      return { ...base, message: formatted.message, extensions: { code } };
+      return { ...base, message: safeInputMessage(formatted.message, original), extensions: { code } };
     }
     if (typeof code === 'string' && INPUT_CODES.has(code)) {
-      return { ...base, message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      return { ...base, message: safeInputMessage(formatted.message, original), extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
     const err = (original ?? error) as { name?: string; code?: unknown };
     const errorCode = typeof err?.code === 'string' && /^[A-Z_0-9]{2,40}$/.test(err.code) ? err.code : undefined;

@@ -5,7 +5,8 @@ import { type Connector, IDENTIFIER_KINDS, type Identifier, type IdentifierKind,
 /** What a caller may name a subject by (the contract's SubjectInput). */
 export type SubjectInputLike = Partial<Record<IdentifierKind, string | null | undefined>>;
 
-const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+/** Control and format characters, and halves of a surrogate pair that have lost their other half. */
+const CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/u;
 const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Emails are trimmed, NFC-normalised and lower-cased; never used as a pattern. */

@@ -28,6 +28,8 @@ export const OPEN_STATUSES: readonly string[] = ['AWAITING_APPROVAL', 'IN_PROGRE
 const FINISHED_TASK = ['SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'FAILED', 'SKIPPED'];
 /** Clock skew allowed for a receivedAt "now" sent by another machine. */
 const FUTURE_TOLERANCE_MS = 60_000;
+/** The day the GDPR took effect: no earlier request is one under it. */
+const GDPR_APPLIES_FROM = Date.parse('2018-05-25T00:00:00Z');
 
 export interface SubmitInput {
   type: RequestType;
@@ -88,15 +90,14 @@ export class RequestService {
     const changes = this.validChanges(input);
     if (input.liftRestriction && input.type !== 'RESTRICTION') throw badInput('liftRestriction is only for RESTRICTION requests');
     const key = normaliseSubject(input.subject);
-    const verification = input.verification?.trim() ?? '';
-    if (verification.length < 3 || verification.length > 500) throw badInput('verification must say how the identity was checked (3-500 characters)');
-    const note = input.note?.trim() || null;
-    if (note && note.length > 2000) throw badInput('note must be at most 2000 characters');
+    const verification = requireText(input.verification, 3, 500, 'verification must say how the identity was checked (3-500 characters)');
+    const note = input.note?.trim() ? requireText(input.note, 1, 2000, 'note must be at most 2000 characters') : null;
     const idempotencyKey = input.idempotencyKey?.trim() || null;
     if (idempotencyKey && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) throw badInput('idempotencyKey must be 1-200 printable ASCII characters');
     const receivedAt = input.receivedAt ?? new Date();
     if (Number.isNaN(receivedAt.getTime())) throw badInput('receivedAt must be a date-time');
     if (receivedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw badInput('receivedAt must not be in the future');
+    if (receivedAt.getTime() < GDPR_APPLIES_FROM) throw badInput('receivedAt must not be before 2018-05-25, when the GDPR took effect');
     const subjectRef = this.keyed.hex(canonicalKey(key));
 
     if (idempotencyKey) {
@@ -270,7 +271,7 @@ export class RequestService {
       if (!connector) throw badInput(`changes[${i}].system is not an enabled system`);
       if (!connector.rectify && !connector.manualInstructions?.('RECTIFICATION')) throw badInput(`changes[${i}]: ${c.system} cannot be corrected`);
       if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(c.field)) throw badInput(`changes[${i}].field must be a field name`);
-      if (typeof c.value !== 'string' || c.value.length > 1000 || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(c.value)) {
+      if (typeof c.value !== 'string' || c.value.length > 1000 || /[\u0000-\u0008\u000b-\u001f\u007f]|\p{Cs}/u.test(c.value)) {
         throw badInput(`changes[${i}].value must be text of at most 1000 characters`);
       }
       return { system: c.system, field: c.field, value: c.value };
@@ -316,8 +317,9 @@ export class RequestService {
   async list(filter: RequestFilter): Promise<RequestPage> {
     if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > 200) throw badInput('first must be from 1 to 200');
     const q = this.ds.getRepository(DsrRequestEntity).createQueryBuilder('r');
-    if (filter.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
-    if (filter.type?.length) q.andWhere('r.type IN (:...type)', { type: filter.type });
+    // each value once: a list repeating one value thousands of times is still one condition
+    if (filter.status?.length) q.andWhere('r.status IN (:...status)', { status: [...new Set(filter.status)] });
+    if (filter.type?.length) q.andWhere('r.type IN (:...type)', { type: [...new Set(filter.type)] });
     // overdue: an open request past its deadline, or with a manual step waiting past its own
     const lateStep = `EXISTS (SELECT 1 FROM dsr_tasks t WHERE t.request_id = r.id AND t.status = 'WAITING_FOR_OPERATOR' AND t.due_at < :now)`;
     if (filter.overdue === true) q.andWhere(`r.status IN (:...open) AND (r.dueAt < :now OR ${lateStep})`, { now: nowIso(), open: OPEN_STATUSES });
@@ -386,8 +388,8 @@ export class RequestService {
    * system's step runs again to verify it (an erasure is checked by reading the system).
    */
   async confirmManualStep(op: Operator, requestId: string, system: string, evidence: string): Promise<DsrRequestEntity> {
-    const text = evidence?.trim() ?? '';
-    if (text.length < 3 || text.length > 2000) throw badInput('evidence must say what was done (3-2000 characters)');
+    const text = requireText(evidence, 3, 2000, 'evidence must say what was done (3-2000 characters)');
+    if (!this.registry.get(system)) throw badInput('system is not an enabled system');
     const r = await this.change(requestId, async (m, req) => {
       const tasks = m.getRepository(DsrTaskEntity);
       const task = await tasks.findOneBy({ requestId: req.id, kind: 'system', system });
@@ -525,10 +527,18 @@ export class RequestService {
   }
 }
 
+/** Control characters other than tab and line breaks (NUL, escape sequences), and broken surrogate pairs. */
+const UNSAFE_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\p{Cs}/u;
+
+/** Free text (a reason, evidence, a note): trimmed, within its length, no control characters. */
+function requireText(raw: string | null | undefined, min: number, max: number, rule: string): string {
+  const text = raw?.trim() ?? '';
+  if (text.length < min || text.length > max || UNSAFE_TEXT.test(text)) throw badInput(rule);
+  return text;
+}
+
 function requireReason(reason: string): string {
-  const why = reason?.trim() ?? '';
-  if (why.length < 3 || why.length > 1000) throw badInput('reason must be 3-1000 characters');
-  return why;
+  return requireText(reason, 3, 1000, 'reason must be 3-1000 characters of text');
 }
 
 export function encodeRequestCursor(r: DsrRequestEntity): string {

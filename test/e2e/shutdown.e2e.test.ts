@@ -1,3 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { seedAppDatabase } from '../../simulators/app-db/seed';
 import { addViewEvents } from '../../simulators/app-db/bulk';
 import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
@@ -81,6 +85,61 @@ describe('a gateway stopped with SIGTERM in the middle of an export', () => {
     } finally {
       second.proc.kill('SIGTERM');
       await second.exited;
+    }
+  });
+
+  it('lets a request in flight finish, refusing new connections meanwhile, then exits 0', async () => {
+    // a second app database whose users table another session holds locked: a read waits on it
+    const slow = await createTestDatabase('shutdown_slow', tmp.dir, 'mysql');
+    const ds = createSqlDataSource(parseDatabaseUrl(slow.url));
+    await ds.initialize();
+    await seedAppDatabase(ds, 'mysql', { users: 20, events: 200 });
+    await ds.destroy();
+    const configFile = path.join(tmp.dir, 'slow.json');
+    writeFileSync(configFile, JSON.stringify({ connectors: { slow: { kind: 'app', databaseUrl: slow.url, deadlineMs: 60_000 } } }));
+    const locker = await createConnection(slow.url);
+    const child = startChildGateway({
+      DSR_DATA_DIR: tmp.dir,
+      DSR_PORT: '0',
+      DSR_DATABASE_URL: store.url,
+      DSR_APP_DATABASE_URL: app.url,
+      DSR_CONFIG_FILE: configFile,
+      DSR_OPERATORS: OPERATORS,
+      DSR_HMAC_KEY: HMAC_KEY,
+      DSR_SIMULATORS: 'off',
+      DSR_LOG_LEVEL: 'warn',
+    });
+    try {
+      const url = await child.url;
+      const port = Number(new URL(url).port);
+      await locker.query('LOCK TABLES users WRITE');
+      const inFlight = fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.OPERATOR}` },
+        body: JSON.stringify({ query: '{ subject(input: {appUserId: "2"}) { found systems { system status } } }' }),
+      });
+      // the gateway's read now waits on the lock
+      const database = new URL(slow.url).pathname.slice(1);
+      for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 20))) {
+        const [rows] = await locker.query('SHOW PROCESSLIST');
+        waiting = (rows as { db: string | null; State: string | null }[]).some((r) => r.db === database && /lock/i.test(r.State ?? ''));
+      }
+      child.proc.kill('SIGTERM');
+      // no new connections once stopping
+      const refused = () => new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: any) { this.destroy(); resolve(false); }).on('error', () => resolve(true)));
+      while (!(await refused())) await new Promise((r) => setTimeout(r, 20));
+      await locker.query('UNLOCK TABLES');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as any;
+      expect(body.errors).toBeUndefined();
+      expect(body.data.subject.systems).toEqual(expect.arrayContaining([{ system: 'slow', status: 'OK' }, { system: 'app', status: 'OK' }]));
+      expect(await child.exited).toBe(0);
+    } finally {
+      if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
+      await locker.query('UNLOCK TABLES').catch(() => undefined);
+      await locker.end();
+      await slow.drop();
     }
   });
 });
