@@ -112,6 +112,7 @@ const BY_ID: Record<string, string> = {
 };
 const NO_SUCH_REQUEST = '00000000-0000-4000-8000-000000000000';
 
+const RETENTION = `query($after: String, $first: Int) { retentionCandidates(after: $after, first: $first) { totalCount edges { cursor node { system } } } }`;
 const gql = (query: string, variables?: Record<string, unknown>, as: Who = 'OPERATOR'): Probe => ({ kind: 'gql', query, variables, as });
 const subject = (input: Record<string, unknown>) => gql(SUBJECT, { input });
 const submit = (input: Record<string, unknown>) =>
@@ -235,7 +236,15 @@ function likeCases(): HostileCase[] {
     { group: 'like', surface: 'Query.subject(input.email)', attack: '%', probe: () => subject({ email: '%' }), expect: { code: 'BAD_USER_INPUT' } },
     { group: 'like', surface: 'Query.subject(input.appUserId)', attack: '%', probe: () => subject({ appUserId: '%' }), expect: { code: 'BAD_USER_INPUT' } },
     { group: 'like', surface: 'Query.subjects(inputs)', attack: 'wildcards in a batch', probe: () => gql(SUBJECTS, { inputs: [{ email: '%@%' }, { email: '_%@%._%' }, { customerNumber: '_' }] }), expect: { noMatch: true } },
-    { group: 'like', surface: 'Query.erasurePlan(input.email)', attack: '%@northwind.example', probe: () => gql(PLAN, { input: { email: '%@northwind.example' } }), expect: { noMatch: true } },
+    {
+      group: 'like',
+      surface: 'Query.erasurePlan(input.email)',
+      attack: '%@northwind.example',
+      probe: () => gql(PLAN, { input: { email: '%@northwind.example' } }),
+      expect: { accepted: true },
+      // nobody is found: only the ad audiences, which cannot tell who is in them, plan a removal of the address as given
+      check: (body) => expect(body.data.erasurePlan.steps.filter((s: { system: string; records: number }) => s.records > 0 && s.system !== 'linkedin' && s.system !== 'googleads')).toEqual([]),
+    },
   ];
 }
 
@@ -398,6 +407,18 @@ function traversalCases(): HostileCase[] {
     ['literal ../../etc/passwd in the path (raw)', (fx) => raw([`GET /exports/../../../../etc/passwd/download?token=${fx.annaToken} HTTP/1.1`, ''])],
   ];
   for (const [attack, probe] of routes) cases.push({ group: 'traversal', surface: 'GET /exports/:id/download', attack, probe, expect: { status: 404 } });
+  // the upload route of systems without an API: a file for a request and system named in the path
+  const upload = (path: string): Probe => ({
+    kind: 'http', method: 'POST', path, headers: { authorization: 'Bearer operator-token-0123456789abcd', 'content-type': 'multipart/form-data; boundary=x' },
+    body: '--x\r\nContent-Disposition: form-data; name="file"; filename="../../etc/passwd"\r\nContent-Type: text/plain\r\n\r\nroot:x:0:0\r\n--x--\r\n',
+  });
+  const uploads: [string, (fx: Fixtures) => Probe][] = [
+    ['encoded ../../etc as the request id', () => upload('/requests/..%2F..%2Fetc/systems/app/files')],
+    ['encoded ../ as the system id', (fx) => upload(`/requests/${fx.annaRequest}/systems/..%2F..%2Fexports/files`)],
+    ['absolute path as the system id', (fx) => upload(`/requests/${fx.annaRequest}/systems/%2Fetc%2Fpasswd/files`)],
+    ['a system with an API as the system id', (fx) => upload(`/requests/${fx.annaRequest}/systems/app/files`)],
+  ];
+  for (const [attack, probe] of uploads) cases.push({ group: 'traversal', surface: 'POST /requests/:id/systems/:system/files', attack, probe, expect: { status: 404 } });
   return cases;
 }
 
@@ -418,6 +439,11 @@ function cursorCases(): HostileCase[] {
     bad('Query.requests(first)', 'first: 0', () => gql(REQUESTS, { first: 0 })),
     bad('Query.requests(first)', 'first: 201', () => gql(REQUESTS, { first: 201 })),
     bad('Query.auditEvents(first)', 'first: -1', () => gql(AUDIT, { first: -1 }, 'AUDITOR')),
+    bad('Query.retentionCandidates(after)', 'a cursor of requests', (fx) => gql(RETENTION, { after: fx.requestsCursor })),
+    bad('Query.retentionCandidates(after)', 'base64 of garbage', () => gql(RETENTION, { after: b64("app:1' OR 1=1 --") })),
+    bad('Query.retentionCandidates(after)', 'not base64', () => gql(RETENTION, { after: '%%%' })),
+    bad('Query.retentionCandidates(first)', 'first: 0', () => gql(RETENTION, { first: 0 })),
+    bad('Query.retentionCandidates(first)', 'first: 100000', () => gql(RETENTION, { first: 100_000 })),
     bad('DatasetData.records(first, offset)', 'offset: -1', () => gql('{ subject(input: {appUserId: "1"}) { systems { datasets { records(first: 1, offset: -1) } } } }')),
     bad('Subject.activity(first)', 'first: 1001', () => gql('{ subject(input: {appUserId: "1"}) { activity(first: 1001) { totalCount } } }')),
   ];
@@ -461,6 +487,8 @@ function typeCases(): HostileCase[] {
     bad('Mutation.submitRequest(input.changes[].system)', 'a system that is not enabled', () => submit({ type: 'RECTIFICATION', changes: [{ system: 'payroll', field: 'first_name', value: 'x' }] })),
     bad('Mutation.submitRequest(input.verification)', 'only spaces', () => submit({ verification: '      ' })),
     bad('Mutation.rejectRequest(reason)', 'empty', () => byId('rejectRequest', NO_SUCH_REQUEST, { reason: '' })),
+    bad('Mutation.runRetentionSweep(dryRun)', 'a string', () => gql('mutation($d: Boolean!) { runRetentionSweep(dryRun: $d) { created } }', { d: 'false' })),
+    bad('Mutation.runRetentionSweep(dryRun)', 'null', () => gql('mutation($d: Boolean!) { runRetentionSweep(dryRun: $d) { created } }', { d: null })),
     bad('Query.subject', 'a variable declared with the wrong type', () => gql('query($input: String!) { subject(input: {email: $input}) { found } }', { input: 42 })),
   ];
 }
