@@ -4,14 +4,26 @@ import { benchErasure } from './erasure';
 import { benchExport } from './export';
 import { benchFanOut } from './fan-out';
 
-/** `npm run bench [-- --quick]`: every benchmark, each printing its ratio against a baseline of the same run. */
+const BENCHES = ['app-batching', 'fan-out', 'export', 'erasure'] as const;
+
+/**
+ * `npm run bench [-- --quick] [-- --only <name>[,<name>]]`: every benchmark (or the named ones),
+ * each printing its ratio against a baseline of the same run.
+ */
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  await benchAppBatching({ quick, database: 'sqlite' });
-  await benchAppBatching({ quick, database: 'mysql' });
-  await benchFanOut({ quick });
-  await benchExport({ quick });
-  await benchErasure({ quick });
+  const at = process.argv.indexOf('--only');
+  const only = at === -1 ? [...BENCHES] : (process.argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = only.filter((n) => !(BENCHES as readonly string[]).includes(n));
+  if (unknown.length || only.length === 0) throw new Error(`--only takes one or more of ${BENCHES.join(', ')}`);
+  const run = (name: (typeof BENCHES)[number]) => only.includes(name);
+  if (run('app-batching')) {
+    await benchAppBatching({ quick, database: 'sqlite' });
+    await benchAppBatching({ quick, database: 'mysql' });
+  }
+  if (run('fan-out')) await benchFanOut({ quick });
+  if (run('export')) await benchExport({ quick });
+  if (run('erasure')) await benchErasure({ quick });
 }
 
 main().catch((e: unknown) => {

@@ -7,7 +7,8 @@ import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
 import { DsrTaskEntity } from '../entities/dsr-task.entity';
 import { buildExportZip, type ExportSystemInput } from '../exports/package';
-import { type StagingResult, StagingWriter } from '../exports/staging';
+import { portableFields } from '../exports/portability';
+import { type EntryShape, type StagingResult, StagingWriter } from '../exports/staging';
 import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from '../jobs/worker';
 import type { AuditService } from './audit.service';
 import { keyFor } from './identity';
@@ -86,9 +87,17 @@ export class ExportService {
     if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', recordsExported: 0, result: { staged: { datasets: [] } } };
     await this.audit.record({ actor: ACTOR, action: 'request.system_read', requestId: r.id, subjectRef: r.subjectRef });
 
-    // CSV written while staging, in the columns the data map declares
-    const declared = new Map(connector.system.datasets.map((d) => [d.name, d.fields.map((f) => f.name)]));
-    const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { csvColumns: (dataset) => declared.get(dataset) });
+    // Each dataset staged as its finished zip entries, in the shape the package step plans for
+    // them from the data map (it rebuilds an entry only when the data turned out otherwise).
+    const portability = r.type === 'PORTABILITY';
+    const shapes = new Map<string, EntryShape>(
+      connector.system.datasets.map((d) => {
+        if (!portability) return [d.name, { columns: d.fields.map((f) => f.name), pick: null }];
+        const kept = portableFields(d) ?? [];
+        return [d.name, { columns: kept, pick: kept }];
+      }),
+    );
+    const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { entries: (dataset) => shapes.get(dataset) ?? { columns: [], pick: portability ? [] : null } });
     let written = 0;
     let reported = Date.now();
     const sink = async (dataset: string, records: Row[]) => {
