@@ -1,20 +1,23 @@
 /**
  * A zip entry's content written ahead of the zip: text in, raw deflate (level 6, the zip
- * default) out to a file, with the CRC-32, sha256 and size of the uncompressed bytes taken on
- * the way. Compression runs on the libuv thread pool while the caller goes on producing text;
- * up to QUEUE_BYTES may wait for it before `write` makes the caller wait (memory stays flat).
- * The zip writer (zip.ts) later copies the compressed bytes as they are.
+ * default) out to a file, with the CRC-32, sha256 and size of the uncompressed bytes.
+ *
+ * The caller only encodes its text, as UTF-8 straight into a ring buffer shared with a worker
+ * thread (one per process while entries are open); digesting, compressing and writing the file
+ * happen there, so a producer reading and serialising records keeps its thread to itself. Each
+ * entry has a RING_BYTES ring: a write waits only when the worker is that far behind, so memory
+ * stays flat. The zip writer (zip.ts) later copies the compressed bytes.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { crc32, createDeflateRaw, deflateRaw, type DeflateRaw, type ZlibOptions } from 'node:zlib';
+import { Worker } from 'node:worker_threads';
+import { crc32, deflateRaw } from 'node:zlib';
 
 export const DEFLATE_LEVEL = 6;
-/** Uncompressed bytes that may wait for the compressor before a write waits. */
-const QUEUE_BYTES = 4 * 1024 * 1024;
-/** Output chunk of the compressor (fewer, larger writes than the 16 KiB default). */
-const CHUNK = 64 * 1024;
+/** Each entry's ring buffer shared with the worker. */
+const RING_BYTES = 8 * 1024 * 1024;
+/** Larger texts are encoded first and copied into the ring in pieces of this size. */
+const PIECE = RING_BYTES / 4;
 
 /** A deflated entry: where its compressed bytes are and what they hold. */
 export interface DeflatedEntry {
@@ -29,83 +32,241 @@ export interface DeflatedEntry {
   sha256: string;
 }
 
-export class DeflatedEntryWriter {
-  private readonly hash: Hash = createHash('sha256');
-  private readonly deflate: DeflateRaw;
-  private readonly out: WriteStream;
-  private readonly done: Promise<void>;
-  private crc = 0;
-  private size = 0;
-  private compressedSize = 0;
-  private failure: Error | undefined;
-  private ended = false;
+type Reply =
+  | { id: number; op: 'ack' }
+  | { id: number; op: 'done'; size: number; compressedSize: number; crc32: number; sha256: string }
+  | { id: number; op: 'error'; message: string; code?: string }
+  | { id: number; op: 'aborted' };
 
-  constructor(readonly file: string) {
-    // zlib streams pass stream options on to their Transform
-    this.deflate = createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: CHUNK, writableHighWaterMark: QUEUE_BYTES } as ZlibOptions);
-    this.out = createWriteStream(file, { flags: 'w' });
-    this.deflate.on('data', (chunk: Buffer) => {
-      this.compressedSize += chunk.length;
-      if (!this.out.write(chunk)) {
-        this.deflate.pause();
-        this.out.once('drain', () => this.deflate.resume());
+/**
+ * The worker's code (plain JavaScript, run with `eval` so that it needs no separate build step).
+ * Per entry: each chunk (a range of the entry's ring) is digested (sha256, CRC-32, size) and
+ * given to a raw deflate stream into the file, then acknowledged once the compressor took it.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createWriteStream } = require('node:fs');
+const { crc32, createDeflateRaw } = require('node:zlib');
+const entries = new Map();
+parentPort.on('message', (m) => {
+  if (m.op === 'open') {
+    const e = { ring: Buffer.from(m.ring), hash: createHash('sha256'), crc: 0, size: 0, compressed: 0, failed: false, ending: false };
+    e.deflate = createDeflateRaw({ level: m.level, chunkSize: 64 * 1024 });
+    e.out = createWriteStream(m.file, { flags: 'w' });
+    const fail = (err) => {
+      if (e.failed) return;
+      e.failed = true;
+      entries.delete(m.id);
+      e.deflate.destroy();
+      e.out.destroy();
+      parentPort.postMessage({ id: m.id, op: 'error', message: String(err && err.message), code: err && err.code });
+    };
+    e.fail = fail;
+    e.deflate.on('error', fail);
+    e.out.on('error', fail);
+    e.deflate.on('data', (chunk) => {
+      e.compressed += chunk.length;
+      if (!e.out.write(chunk)) {
+        e.deflate.pause();
+        e.out.once('drain', () => e.deflate.resume());
       }
     });
-    this.done = new Promise<void>((resolve, reject) => {
-      const fail = (err: Error) => {
-        this.failure ??= err;
-        this.deflate.destroy();
-        this.out.destroy();
-        reject(this.failure);
-      };
-      this.deflate.on('error', fail);
-      this.out.on('error', fail);
-      this.deflate.on('end', () => this.out.end());
-      this.out.on('close', () => (this.failure ? reject(this.failure) : resolve()));
+    e.deflate.on('end', () => e.out.end());
+    e.out.on('close', () => {
+      if (e.failed || !e.ending) return;
+      entries.delete(m.id);
+      parentPort.postMessage({ id: m.id, op: 'done', size: e.size, compressedSize: e.compressed, crc32: e.crc, sha256: e.hash.digest('hex') });
     });
-    this.done.catch(() => undefined);
+    entries.set(m.id, e);
+    return;
+  }
+  const e = entries.get(m.id);
+  if (!e) return;
+  if (m.op === 'write') {
+    // the caller does not reuse this part of the ring before the compressor has taken it (ack)
+    const bytes = e.ring.subarray(m.start, m.start + m.length);
+    e.hash.update(bytes);
+    e.crc = crc32(bytes, e.crc);
+    e.size += bytes.length;
+    e.deflate.write(bytes, (err) => err || parentPort.postMessage({ id: m.id, op: 'ack' }));
+  } else if (m.op === 'end') {
+    e.ending = true;
+    e.deflate.end();
+  } else if (m.op === 'abort') {
+    e.failed = true;
+    entries.delete(m.id);
+    e.deflate.destroy();
+    e.out.destroy();
+    e.out.on('close', () => parentPort.postMessage({ id: m.id, op: 'aborted' }));
+    if (e.out.closed) parentPort.postMessage({ id: m.id, op: 'aborted' });
+  }
+});
+`;
+
+/** The worker shared by the open entries; it stops when the last one is done. */
+class Compressor {
+  private static current: Compressor | undefined;
+  private readonly worker: Worker;
+  private readonly open = new Map<number, (reply: Reply) => void>();
+  private nextId = 1;
+
+  static acquire(): Compressor {
+    Compressor.current ??= new Compressor();
+    return Compressor.current;
   }
 
-  /** Adds text (as UTF-8) or bytes; resolves at once unless the compressor is QUEUE_BYTES behind. */
-  write(data: string | Buffer): Promise<void> | undefined {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.ended) return Promise.reject(new Error('the entry is already complete'));
-    if (data.length === 0) return undefined;
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    this.hash.update(bytes);
-    this.crc = crc32(bytes, this.crc);
-    this.size += bytes.length;
-    if (this.deflate.write(bytes)) return undefined;
-    return new Promise<void>((resolve, reject) => {
-      const onDrain = () => {
-        this.deflate.off('error', onError);
-        resolve();
-      };
-      const onError = (err: Error) => {
-        this.deflate.off('drain', onDrain);
-        reject(err);
-      };
-      this.deflate.once('drain', onDrain);
-      this.deflate.once('error', onError);
-    });
+  private constructor() {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.worker.unref();
+    this.worker.on('message', (reply: Reply) => this.open.get(reply.id)?.(reply));
+    const fail = (err: Error) => {
+      if (Compressor.current === this) Compressor.current = undefined;
+      for (const [id, deliver] of this.open) deliver({ id, op: 'error', message: err.message });
+      this.open.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the compression worker stopped (${code})`)));
+  }
+
+  openEntry(file: string, ring: SharedArrayBuffer, deliver: (reply: Reply) => void): number {
+    const id = this.nextId++;
+    this.open.set(id, deliver);
+    this.worker.postMessage({ op: 'open', id, file, ring, level: DEFLATE_LEVEL });
+    return id;
+  }
+
+  write(id: number, start: number, length: number): void {
+    this.worker.postMessage({ op: 'write', id, start, length });
+  }
+
+  send(id: number, op: 'end' | 'abort'): void {
+    this.worker.postMessage({ op, id });
+  }
+
+  close(id: number): void {
+    this.open.delete(id);
+    if (this.open.size === 0 && Compressor.current === this) {
+      Compressor.current = undefined;
+      void this.worker.terminate();
+    }
+  }
+}
+
+export class DeflatedEntryWriter {
+  private readonly compressor = Compressor.acquire();
+  private readonly id: number;
+  private readonly ring = Buffer.from(new SharedArrayBuffer(RING_BYTES));
+  /** Ranges of the ring the worker has not acknowledged yet, oldest first. */
+  private readonly pending: { start: number; end: number }[] = [];
+  private head = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private waiting: { need: number; resolve: () => void; reject: (err: Error) => void } | undefined;
+  private finished: { resolve: (entry: DeflatedEntry) => void; reject: (err: Error) => void } | undefined;
+  private aborted: (() => void) | undefined;
+  private failure: Error | undefined;
+  private ended = false;
+  private closed = false;
+
+  constructor(readonly file: string) {
+    this.id = this.compressor.openEntry(file, this.ring.buffer as SharedArrayBuffer, (reply) => this.onReply(reply));
+  }
+
+  /**
+   * Adds text (as UTF-8) or bytes; resolves at once unless the worker is a whole ring behind.
+   * Writes not awaited one by one keep their order.
+   */
+  write(data: string | Buffer): Promise<void> {
+    const next = this.queue.then(() => this.put(data));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async put(data: string | Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.ended) throw new Error('the entry is already complete');
+    if (data.length === 0) return;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit
+    const bound = typeof data === 'string' ? data.length * 3 : data.length;
+    if (bound > PIECE) {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      for (let at = 0; at < bytes.length; at += PIECE) await this.put(bytes.subarray(at, at + PIECE));
+      return;
+    }
+    let start = this.place(bound);
+    if (start === -1) {
+      await new Promise<void>((resolve, reject) => (this.waiting = { need: bound, resolve, reject }));
+      start = this.place(bound);
+    }
+    const length = typeof data === 'string' ? this.ring.write(data, start, 'utf8') : data.copy(this.ring, start);
+    this.pending.push({ start, end: start + length });
+    this.head = start + length;
+    this.compressor.write(this.id, start, length);
+  }
+
+  /** Where `need` contiguous bytes are free in the ring, or -1. */
+  private place(need: number): number {
+    if (this.pending.length === 0) return 0;
+    const tail = this.pending[0]!.start;
+    if (this.head >= tail) {
+      if (RING_BYTES - this.head >= need) return this.head;
+      return need < tail ? 0 : -1;
+    }
+    return tail - this.head > need ? this.head : -1;
   }
 
   /** Writes `last`, flushes the compressor and closes the file. */
   async end(last: string | Buffer = ''): Promise<DeflatedEntry> {
     await this.write(last);
     this.ended = true;
-    this.deflate.end();
-    await this.done;
-    return { file: this.file, size: this.size, compressedSize: this.compressedSize, crc32: this.crc, sha256: this.hash.digest('hex') };
+    const done = new Promise<DeflatedEntry>((resolve, reject) => (this.finished = { resolve, reject }));
+    this.compressor.send(this.id, 'end');
+    return done;
   }
 
-  /** Stops without a result (the caller removes the file). */
+  /** Stops without a result and closes the file (the caller removes it). */
   async abort(): Promise<void> {
+    if (this.closed) return;
     this.ended = true;
     this.failure ??= new Error('the entry was abandoned');
-    this.deflate.destroy();
-    this.out.destroy();
-    await this.done.catch(() => undefined);
+    const stopped = new Promise<void>((resolve) => (this.aborted = resolve));
+    this.compressor.send(this.id, 'abort');
+    await stopped;
+  }
+
+  private onReply(reply: Reply): void {
+    switch (reply.op) {
+      case 'ack':
+        this.pending.shift();
+        if (this.waiting && this.place(this.waiting.need) !== -1) {
+          this.waiting.resolve();
+          this.waiting = undefined;
+        }
+        return;
+      case 'done':
+        this.release();
+        this.finished?.resolve({ file: this.file, size: reply.size, compressedSize: reply.compressedSize, crc32: reply.crc32, sha256: reply.sha256 });
+        return;
+      case 'error': {
+        this.release();
+        const err = Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {});
+        this.failure ??= err;
+        this.waiting?.reject(err);
+        this.finished?.reject(err);
+        this.aborted?.();
+        return;
+      }
+      case 'aborted':
+        this.release();
+        this.waiting?.reject(this.failure!);
+        this.aborted?.();
+    }
+  }
+
+  private release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.compressor.close(this.id);
   }
 }
 

@@ -149,8 +149,10 @@ class Scratch {
   private n = 0;
   constructor(readonly dir: string) {}
 
-  async deflate(zip: ZipFileWriter, streams: [Readable, ...Transform[]], signal?: AbortSignal): Promise<DeflatedEntry> {
+  /** Deflates what `source()` streams (called once the scratch folder exists, so no stream errs unheard). */
+  async deflate(zip: ZipFileWriter, source: () => [Readable, ...Transform[]], signal?: AbortSignal): Promise<DeflatedEntry> {
     await mkdir(this.dir, { recursive: true });
+    const streams = source();
     const writer = new DeflatedEntryWriter(join(this.dir, `${(this.n += 1)}.deflate`));
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -180,11 +182,11 @@ class Scratch {
 async function jsonEntry(dataset: DatasetPlan, zip: ZipFileWriter, scratch: Scratch, signal?: AbortSignal): Promise<DeflatedEntry> {
   const staged = dataset.staged.entries;
   if (staged && samePick(staged.pick, dataset.pick)) return staged.json;
-  if (dataset.pick === null && !staged) return scratch.deflate(zip, [createReadStream(dataset.staged.file), ndjsonToJsonArray()], signal);
+  if (dataset.pick === null && !staged) return scratch.deflate(zip, () => [createReadStream(dataset.staged.file), ndjsonToJsonArray()], signal);
   const keep = dataset.pick ? new Set(dataset.pick) : null;
   // fromEntries defines own properties, so even a "__proto__" key stays plain data.
   const pick = (record: Row) => (keep ? Object.fromEntries(Object.entries(record).filter(([key]) => keep.has(key))) : record);
-  return scratch.deflate(zip, [...stagedRecords(dataset.staged), ndjsonRecords(pick, { jsonArray: !!staged }), jsonArray()], signal);
+  return scratch.deflate(zip, () => [...stagedRecords(dataset.staged), ndjsonRecords(pick, { jsonArray: !!staged }), jsonArray()], signal);
 }
 
 /** `<system>/<dataset>.csv`: as staged when it was staged with the planned columns, else built from the records. */
@@ -193,10 +195,16 @@ async function csvEntry(dataset: DatasetPlan, zip: ZipFileWriter, scratch: Scrat
   if (entries && sameColumns(entries.columns, dataset.columns) && (dataset.pick === null || samePick(entries.pick, dataset.pick))) return entries.csv;
   if (!entries && dataset.pick === null && csv && sameColumns(csv.columns, dataset.columns)) {
     // written while staging, with exactly the columns planned: compressed as it is
-    return scratch.deflate(zip, [createReadStream(csv.file)], signal);
+    return scratch.deflate(zip, () => [createReadStream(csv.file)], signal);
   }
-  const out = csvFromNdjson(dataset.columns, { jsonArray: !!entries });
-  return scratch.deflate(zip, [...stagedRecords(dataset.staged), out.records, out.csv], signal);
+  return scratch.deflate(
+    zip,
+    () => {
+      const out = csvFromNdjson(dataset.columns, { jsonArray: !!entries });
+      return [...stagedRecords(dataset.staged), out.records, out.csv];
+    },
+    signal,
+  );
 }
 
 /** The bytes of a staged dataset's records: NDJSON, or (staged as entries) the JSON entry inflated. */
