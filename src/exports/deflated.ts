@@ -15,7 +15,9 @@ import { crc32, deflateRaw } from 'node:zlib';
 
 export const DEFLATE_LEVEL = 6;
 /** Each entry's ring buffer shared with the worker. */
-const RING_BYTES = 8 * 1024 * 1024;
+const RING_BYTES = 4 * 1024 * 1024;
+/** Bytes gathered in the ring before they are handed to the worker (each hand-over wakes it). */
+const POST_BYTES = 1024 * 1024;
 /** Larger texts are encoded first and copied into the ring in pieces of this size. */
 const PIECE = RING_BYTES / 4;
 
@@ -160,6 +162,8 @@ export class DeflatedEntryWriter {
   /** Ranges of the ring the worker has not acknowledged yet, oldest first. */
   private readonly pending: { start: number; end: number }[] = [];
   private head = 0;
+  /** The newest range (last of `pending`), while it is still being filled. */
+  private unposted: { start: number; end: number } | undefined;
   private queue: Promise<void> = Promise.resolve();
   private waiting: { need: number; resolve: () => void; reject: (err: Error) => void } | undefined;
   private finished: { resolve: (entry: DeflatedEntry) => void; reject: (err: Error) => void } | undefined;
@@ -195,13 +199,26 @@ export class DeflatedEntryWriter {
     }
     let start = this.place(bound);
     if (start === -1) {
+      this.post();
       await new Promise<void>((resolve, reject) => (this.waiting = { need: bound, resolve, reject }));
       start = this.place(bound);
     }
     const length = typeof data === 'string' ? this.ring.write(data, start, 'utf8') : data.copy(this.ring, start);
-    this.pending.push({ start, end: start + length });
+    if (this.unposted?.end === start) this.unposted.end += length;
+    else {
+      this.post();
+      this.unposted = { start, end: start + length };
+      this.pending.push(this.unposted);
+    }
     this.head = start + length;
-    this.compressor.write(this.id, start, length);
+    if (this.unposted.end - this.unposted.start >= POST_BYTES) this.post();
+  }
+
+  /** Hands the bytes written since the last hand-over to the worker. */
+  private post(): void {
+    if (!this.unposted) return;
+    this.compressor.write(this.id, this.unposted.start, this.unposted.end - this.unposted.start);
+    this.unposted = undefined;
   }
 
   /** Where `need` contiguous bytes are free in the ring, or -1. */
@@ -218,6 +235,7 @@ export class DeflatedEntryWriter {
   /** Writes `last`, flushes the compressor and closes the file. */
   async end(last: string | Buffer = ''): Promise<DeflatedEntry> {
     await this.write(last);
+    this.post();
     this.ended = true;
     const done = new Promise<DeflatedEntry>((resolve, reject) => (this.finished = { resolve, reject }));
     this.compressor.send(this.id, 'end');

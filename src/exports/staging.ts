@@ -66,13 +66,7 @@ interface EntryDataset {
   csv: DeflatedEntryWriter;
   toJson: (record: Row) => string;
   toCsv: (record: Row) => string;
-  /** Text not handed to the entries yet. */
-  jsonPending: string;
-  csvPending: string;
 }
-
-/** Text gathered per dataset before it goes to the compressor. */
-const FLUSH_CHARS = 1024 * 1024;
 
 export interface StagingOptions {
   /**
@@ -147,7 +141,7 @@ export class StagingWriter {
     if (this.options.entries) {
       const datasets: StagedDataset[] = [];
       for (const d of this.staged.values()) {
-        const [json, csv] = await Promise.all([d.json.end(d.jsonPending + (d.count ? '\n]\n' : '[]\n')), d.csv.end(d.csvPending)]);
+        const [json, csv] = await Promise.all([d.json.end(d.count ? '\n]\n' : '[]\n'), d.csv.end()]);
         const shape = { columns: [...d.shape.columns], pick: d.shape.pick ? [...d.shape.pick] : null };
         datasets.push({ name: d.name, file: json.file, count: d.count, keys: [...d.keys], entries: { json, csv, ...shape } });
       }
@@ -190,14 +184,7 @@ export class StagingWriter {
       csv += target.toCsv(record);
     }
     target.count += records.length;
-    // handed on in pieces of about FLUSH_CHARS: each hand-over wakes the compressing thread
-    target.jsonPending += json;
-    target.csvPending += csv;
-    if (target.jsonPending.length + target.csvPending.length < FLUSH_CHARS) return;
-    const writes = [target.json.write(target.jsonPending), target.csv.write(target.csvPending)];
-    target.jsonPending = '';
-    target.csvPending = '';
-    await Promise.all(writes);
+    await Promise.all([target.json.write(json), target.csv.write(csv)]);
   }
 
   private async openEntries(dataset: string): Promise<EntryDataset> {
@@ -218,8 +205,6 @@ export class StagingWriter {
       // fromEntries defines own properties, so even a "__proto__" key stays plain data.
       toJson: keep ? (record) => JSON.stringify(Object.fromEntries(Object.entries(record).filter(([key]) => keep.has(key)))) : (record) => JSON.stringify(record),
       toCsv: csvLineWriter(shape.columns),
-      jsonPending: '',
-      csvPending: '',
     };
     this.staged.set(dataset, opened);
     // a failure here shows on the next write or at close
