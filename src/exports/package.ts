@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { type Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
-import type { DatasetDescriptor, Identifier, Row } from '../connectors/connector';
+import type { DatasetDescriptor, Identifier, Row, SystemDescriptor } from '../connectors/connector';
 import { art15Information, type ExportSystemDescriptor } from './art15';
 import { csvFromNdjson } from './csv';
 import { type DeflatedEntry, DeflatedEntryWriter, deflateBuffer } from './deflated';
@@ -34,7 +34,7 @@ import {
 import { jsonArray, ndjsonRecords, ndjsonToJsonArray } from './ndjson';
 import { PORTABILITY_STATEMENT, portabilityScope, portableFields } from './portability';
 import { assertDatasetName, assertSystemId, datasetEntryName } from './names';
-import type { StagedDataset, StagingResult } from './staging';
+import type { EntryShape, StagedDataset, StagingResult } from './staging';
 import { ZipFileWriter } from './zip';
 
 export interface ExportRequestInput {
@@ -219,6 +219,24 @@ function samePick(a: readonly string[] | null, b: readonly string[] | null): boo
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c, i) => c === b[i]);
+}
+
+/**
+ * The shape in which a system's datasets are best staged (StagingOptions.entries): the entries
+ * this module plans for them from the data map, so it can use them as staged. An ACCESS export
+ * keeps records whole with the declared fields as CSV columns; a PORTABILITY export keeps only
+ * the portable fields (none of a dataset it leaves out).
+ */
+export function plannedEntryShape(descriptor: SystemDescriptor, type: ExportRequestType): (dataset: string) => EntryShape {
+  const portability = type === 'PORTABILITY';
+  const shapes = new Map<string, EntryShape>(
+    descriptor.datasets.map((d) => {
+      if (!portability) return [d.name, { columns: d.fields.map((f) => f.name), pick: null }];
+      const kept = portableFields(d) ?? [];
+      return [d.name, { columns: kept, pick: kept }];
+    }),
+  );
+  return (dataset) => shapes.get(dataset) ?? { columns: [], pick: portability ? [] : null };
 }
 
 /** Validates the input and decides, per system, its manifest part and its dataset entries. */

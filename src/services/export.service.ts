@@ -6,9 +6,8 @@ import { isHttpClientError } from '../connectors/http';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
 import { DsrTaskEntity } from '../entities/dsr-task.entity';
-import { buildExportZip, type ExportSystemInput } from '../exports/package';
-import { portableFields } from '../exports/portability';
-import { type EntryShape, type StagingResult, StagingWriter } from '../exports/staging';
+import { buildExportZip, type ExportSystemInput, plannedEntryShape } from '../exports/package';
+import { type StagingResult, StagingWriter } from '../exports/staging';
 import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from '../jobs/worker';
 import type { AuditService } from './audit.service';
 import { keyFor } from './identity';
@@ -89,15 +88,7 @@ export class ExportService {
 
     // Each dataset staged as its finished zip entries, in the shape the package step plans for
     // them from the data map (it rebuilds an entry only when the data turned out otherwise).
-    const portability = r.type === 'PORTABILITY';
-    const shapes = new Map<string, EntryShape>(
-      connector.system.datasets.map((d) => {
-        if (!portability) return [d.name, { columns: d.fields.map((f) => f.name), pick: null }];
-        const kept = portableFields(d) ?? [];
-        return [d.name, { columns: kept, pick: kept }];
-      }),
-    );
-    const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { entries: (dataset) => shapes.get(dataset) ?? { columns: [], pick: portability ? [] : null } });
+    const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { entries: plannedEntryShape(connector.system, r.type as 'ACCESS' | 'PORTABILITY') });
     let written = 0;
     let reported = Date.now();
     const sink = async (dataset: string, records: Row[]) => {
