@@ -17,6 +17,8 @@ import type { SystemLoaders } from './system-loaders';
 
 /** Progress of a running export is stored at most this often (one UPDATE each). */
 const PROGRESS_EVERY_MS = 250;
+/** A running export lets other work of the process run at least this often. */
+const YIELD_EVERY_MS = 20;
 const ACTOR = 'gateway';
 
 export interface ExportServiceOptions {
@@ -91,12 +93,19 @@ export class ExportService {
     const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { entries: plannedEntryShape(connector.system, r.type as 'ACCESS' | 'PORTABILITY') });
     let written = 0;
     let reported = Date.now();
+    let yielded = Date.now();
     const sink = async (dataset: string, records: Row[]) => {
       await writer.writeMany(dataset, records);
       written += records.length;
       if (Date.now() - reported >= PROGRESS_EVERY_MS) {
         reported = Date.now();
         await ctx.progress(written);
+      }
+      // Reading and staging can go on for seconds without waiting for any I/O: let the
+      // process serve its other requests (and lease renewals) in between.
+      if (Date.now() - yielded >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yielded = Date.now();
       }
     };
     let found: boolean;
