@@ -66,8 +66,11 @@ async function exportSize(events: number, runs: number): Promise<string[]> {
       });
       gateway.on('exit', () => reject(new Error('gateway exited')));
     });
+    const post = (query: string, variables?: Record<string, unknown>) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
     const gql = async (query: string, variables?: Record<string, unknown>) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
+      // a kept-alive connection idle through a long zip -6 may be closed by the server as it is reused: once more
+      const res = await post(query, variables).catch(() => post(query, variables));
       return ((await res.json()) as { data: any }).data;
     };
     const rssBefore = peakRssMb(gateway.pid!);

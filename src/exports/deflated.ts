@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { crc32, deflateRaw } from 'node:zlib';
 
 export const DEFLATE_LEVEL = 6;
+const IDLE_MS = 60_000;
 /** Each entry's ring buffer shared with the worker. */
 const RING_BYTES = 4 * 1024 * 1024;
 /** Bytes gathered in the ring before they are handed to the worker (each hand-over wakes it). */
@@ -104,7 +105,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** The worker shared by the open entries; it stops when the last one is done. */
+/** The worker shared by the open entries; it stops when none has been open for IDLE_MS. */
 class Compressor {
   private static current: Compressor | undefined;
   private readonly worker: Worker;
@@ -113,8 +114,11 @@ class Compressor {
 
   static acquire(): Compressor {
     Compressor.current ??= new Compressor();
+    clearTimeout(Compressor.current.idle);
     return Compressor.current;
   }
+
+  private idle: NodeJS.Timeout | undefined;
 
   private constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
@@ -147,8 +151,13 @@ class Compressor {
   close(id: number): void {
     this.open.delete(id);
     if (this.open.size === 0 && Compressor.current === this) {
-      Compressor.current = undefined;
-      void this.worker.terminate();
+      // kept for the next export for a while: a thread's memory is not always given back
+      this.idle = setTimeout(() => {
+        if (this.open.size > 0 || Compressor.current !== this) return;
+        Compressor.current = undefined;
+        void this.worker.terminate();
+      }, IDLE_MS);
+      this.idle.unref();
     }
   }
 }
