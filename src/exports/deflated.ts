@@ -122,7 +122,6 @@ class Compressor {
 
   private constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.open.get(reply.id)?.(reply));
     const fail = (err: Error) => {
       if (Compressor.current === this) Compressor.current = undefined;
@@ -131,11 +130,15 @@ class Compressor {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`the compression worker stopped (${code})`)));
+    // an idle worker does not keep the process alive (listeners first: adding them refs it again)
+    this.worker.unref();
   }
 
   openEntry(file: string, ring: SharedArrayBuffer, deliver: (reply: Reply) => void): number {
     const id = this.nextId++;
     this.open.set(id, deliver);
+    // an entry being written keeps the process alive until the worker answers
+    if (this.open.size === 1) this.worker.ref();
     this.worker.postMessage({ op: 'open', id, file, ring, level: DEFLATE_LEVEL });
     return id;
   }
@@ -150,6 +153,7 @@ class Compressor {
 
   close(id: number): void {
     this.open.delete(id);
+    if (this.open.size === 0) this.worker.unref();
     if (this.open.size === 0 && Compressor.current === this) {
       // kept for the next export for a while: a thread's memory is not always given back
       this.idle = setTimeout(() => {
