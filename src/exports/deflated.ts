@@ -16,9 +16,9 @@ import { crc32, deflateRaw } from 'node:zlib';
 export const DEFLATE_LEVEL = 6;
 const IDLE_MS = 60_000;
 /** Each entry's ring buffer shared with the worker. */
-const RING_BYTES = 4 * 1024 * 1024;
+const RING_BYTES = 2 * 1024 * 1024;
 /** Bytes gathered in the ring before they are handed to the worker (each hand-over wakes it). */
-const POST_BYTES = 1024 * 1024;
+const POST_BYTES = 512 * 1024;
 /** Larger texts are encoded first and copied into the ring in pieces of this size. */
 const PIECE = RING_BYTES / 4;
 
