@@ -16,13 +16,25 @@ function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** One export's figures. */
+interface ExportRun {
+  gatewayMs: number;
+  zipMs: number;
+  staging: string;
+  packagingMs: number | undefined;
+  sizeBytes: number;
+  dataMb: number;
+}
+
 /**
- * One subject's access export with `events` activity records, run by the real gateway process:
- * time from submit to a finished zip, against Debian's `zip -6` packing the same JSON and CSV
- * files in the same run, and the gateway's peak RSS.
+ * One subject's access export with `events` activity records, run `runs` times by the real
+ * gateway process: time from submit to a finished zip, against Debian's `zip -6` packing the
+ * same JSON and CSV files right after each export, and the gateway's peak RSS over all runs.
+ * The machine may be shared, so the best run of each is reported (and the ratio of the two).
  */
-async function exportOnce(events: number): Promise<string[]> {
+async function exportSize(events: number, runs: number): Promise<string[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dsr-bench-export-'));
+  let child: ReturnType<typeof spawn> | undefined;
   try {
     const appFile = path.join(dir, 'app.sqlite');
     const app = createSqlDataSource({ kind: 'sqlite', path: appFile });
@@ -31,7 +43,7 @@ async function exportOnce(events: number): Promise<string[]> {
     await addViewEvents(app, 1, events);
     await app.destroy();
 
-    const child = spawn(process.execPath, [MAIN], {
+    const gateway = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         DSR_DATA_DIR: dir,
@@ -44,66 +56,96 @@ async function exportOnce(events: number): Promise<string[]> {
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    child = gateway;
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
+      gateway.stdout!.on('data', (d) => {
         out += d;
         const m = /^GraphQL: (\S+)$/m.exec(out);
         if (m) resolve(m[1]!);
       });
-      child.on('exit', () => reject(new Error('gateway exited')));
+      gateway.on('exit', () => reject(new Error('gateway exited')));
     });
+    const post = (query: string, variables?: Record<string, unknown>) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
     const gql = async (query: string, variables?: Record<string, unknown>) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
+      // a kept-alive connection idle through a long zip -6 may be closed by the server as it is reused: once more
+      const res = await post(query, variables).catch(() => post(query, variables));
       return ((await res.json()) as { data: any }).data;
     };
-    const rssBefore = peakRssMb(child.pid!);
-    const started = performance.now();
-    const { id } = (await gql('mutation { submitRequest(input: {type: ACCESS, subject: {appUserId: "1"}, verification: "bench"}) { id } }')).submitRequest;
-    let r: any;
-    for (;;) {
-      r = (await gql('query($id: ID!) { request(id: $id) { status export { sizeBytes } } }', { id })).request;
-      if (r.status !== 'IN_PROGRESS') break;
-      await new Promise((res) => setTimeout(res, 25));
-    }
-    const gatewayMs = performance.now() - started;
-    const peak = peakRssMb(child.pid!);
-    child.kill('SIGTERM');
-    await new Promise((res) => child.on('exit', res));
-    if (r.status !== 'COMPLETED') throw new Error(`export ended ${r.status}`);
+    const rssBefore = peakRssMb(gateway.pid!);
 
-    // the baseline: the same files, unpacked, packed again by zip -6
-    const zipFile = path.join(dir, 'exports', `${id}.zip`);
-    const unpacked = path.join(dir, 'unpacked');
-    mkdirSync(unpacked);
-    execFileSync('unzip', ['-q', zipFile, '-d', unpacked]);
-    const t0 = performance.now();
-    execFileSync('zip', ['-6', '-q', '-r', path.join(dir, 'baseline.zip'), '.'], { cwd: unpacked });
-    const zipMs = performance.now() - t0;
-    // the packaging step alone (staged JSON and CSV files -> zip), from the worker's own log line
-    const packaging = out
-      .split('\n')
-      .filter((l) => l.includes('"msg":"task finished"'))
-      .map((l) => JSON.parse(l) as { kind?: string; durationMs?: number })
-      .find((l) => l.kind === 'package')?.durationMs;
-    const dataMb = (statSync(path.join(unpacked, 'app', 'activity.json')).size + statSync(path.join(unpacked, 'app', 'activity.csv')).size) / 1e6;
+    const results: ExportRun[] = [];
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      const { id } = (await gql('mutation { submitRequest(input: {type: ACCESS, subject: {appUserId: "1"}, verification: "bench"}) { id } }')).submitRequest;
+      let r: any;
+      for (;;) {
+        r = (await gql('query($id: ID!) { request(id: $id) { status export { sizeBytes } } }', { id })).request;
+        if (r.status !== 'IN_PROGRESS') break;
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      const gatewayMs = performance.now() - started;
+      if (r.status !== 'COMPLETED') throw new Error(`export ended ${r.status}`);
+
+      // the baseline: the same files, unpacked, packed again by zip -6
+      const zipFile = path.join(dir, 'exports', `${id}.zip`);
+      const unpacked = path.join(dir, `unpacked-${run}`);
+      mkdirSync(unpacked);
+      execFileSync('unzip', ['-q', zipFile, '-d', unpacked]);
+      const t0 = performance.now();
+      execFileSync('zip', ['-6', '-q', '-r', path.join(dir, `baseline-${run}.zip`), '.'], { cwd: unpacked });
+      const zipMs = performance.now() - t0;
+      const dataMb = (statSync(path.join(unpacked, 'app', 'activity.json')).size + statSync(path.join(unpacked, 'app', 'activity.csv')).size) / 1e6;
+      rmSync(unpacked, { recursive: true, force: true });
+      rmSync(path.join(dir, `baseline-${run}.zip`), { force: true });
+
+      // the steps, from the worker's own log lines: reading + staging each system, then packaging
+      const steps = out
+        .split('\n')
+        .filter((l) => l.includes('"msg":"task finished"') && l.includes(id))
+        .map((l) => JSON.parse(l) as { kind?: string; system?: string; durationMs?: number });
+      results.push({
+        gatewayMs,
+        zipMs,
+        staging: steps.filter((l) => l.kind === 'system').map((l) => `${l.system} ${ms(l.durationMs ?? NaN)}`).join(', '),
+        packagingMs: steps.find((l) => l.kind === 'package')?.durationMs,
+        sizeBytes: r.export.sizeBytes,
+        dataMb,
+      });
+    }
+    const peak = peakRssMb(gateway.pid!);
+    const best = results.reduce((a, b) => (b.gatewayMs < a.gatewayMs ? b : a));
+    const zipMs = Math.min(...results.map((x) => x.zipMs));
     return [
-      `${events.toLocaleString('en')} events (${dataMb.toFixed(0)} MB JSON+CSV, zip ${(r.export.sizeBytes / 1e6).toFixed(1)} MB)`,
-      ms(gatewayMs),
+      `${events.toLocaleString('en')} events (${best.dataMb.toFixed(0)} MB JSON+CSV, zip ${(best.sizeBytes / 1e6).toFixed(1)} MB)`,
+      ms(best.gatewayMs),
       ms(zipMs),
-      ratio(gatewayMs, zipMs),
-      packaging === undefined ? 'n/a' : `${ms(packaging)} = ${ratio(packaging, zipMs)}`,
+      ratio(best.gatewayMs, zipMs),
+      best.staging,
+      best.packagingMs === undefined ? 'n/a' : ms(best.packagingMs),
       `${peak.toFixed(0)} MB (at start ${rssBefore.toFixed(0)} MB)`,
     ];
   } finally {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((res) => child!.on('exit', res));
+      child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export async function benchExport(opts: { quick: boolean }): Promise<void> {
   const sizes = opts.quick ? [20_000, 100_000] : [100_000, 1_000_000];
+  const runs = opts.quick ? 1 : 3;
   const rows: string[][] = [];
-  for (const n of sizes) rows.push(await exportOnce(n));
-  console.log('\naccess export of one subject (app activity), the gateway as its own process on SQLite');
-  console.log(table([['size', 'submit -> finished zip', 'zip -6 of the same files', 'ratio (goal <= 1.5x)', 'of it, packaging staged files', 'gateway peak RSS (goal < 250 MB, flat)'], ...rows]));
+  for (const n of sizes) rows.push(await exportSize(n, runs));
+  console.log(`\naccess export of one subject (app activity), the gateway as its own process on SQLite; best of ${runs} run(s) each`);
+  console.log(
+    table([
+      ['size', 'submit -> finished zip', 'zip -6 of the same files', 'ratio (goal <= 1.5x)', 'of it, reading + staging', 'packaging', 'gateway peak RSS (goal < 250 MB, flat)'],
+      ...rows,
+    ]),
+  );
 }

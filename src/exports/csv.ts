@@ -50,6 +50,33 @@ export function csvRow(record: Row, columns: readonly string[]): string[] {
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
+/** First characters (as UTF-16 code units) that `neutralise` guards against. */
+const DANGEROUS_CODES = new Set([...DANGEROUS_FIRST].map((c) => c.charCodeAt(0)));
+
+/**
+ * `csvLine(csvRow(record, columns))` as one function per column list, for writing many records:
+ * the same text, built without the intermediate arrays.
+ */
+export function csvLineWriter(columns: readonly string[]): (record: Row) => string {
+  const cols = [...columns];
+  return (record) => {
+    let line = '';
+    for (let i = 0; i < cols.length; i++) {
+      const column = cols[i]!;
+      const value = record[column];
+      let text: string;
+      if (typeof value === 'string') text = Object.hasOwn(record, column) ? value : '';
+      else if (typeof value === 'number') text = Number.isFinite(value) && Object.hasOwn(record, column) ? String(value) : '';
+      else if (value === undefined || value === null) text = '';
+      else text = Object.hasOwn(record, column) ? cellText(value) : '';
+      if (text.length > 0 && DANGEROUS_CODES.has(text.charCodeAt(0))) text = `'${text}`;
+      if (NEEDS_QUOTES.test(text)) text = `"${text.replace(/"/g, '""')}"`;
+      line += i === 0 ? text : `,${text}`;
+    }
+    return `${line}\r\n`;
+  };
+}
+
 /** One RFC 4180 field: quoted when it holds a comma, quote, CR or LF; inner quotes doubled. */
 export function csvField(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -85,8 +112,8 @@ export function lineBatcher(): Transform {
  * The parts of a staged NDJSON -> CSV pipeline: `records` turns NDJSON bytes into CSV lines (the
  * header first), `csv` gathers them into byte chunks. Pipe them in that order.
  */
-export function csvFromNdjson(columns: readonly string[]): { records: Transform; csv: Transform } {
-  const records = ndjsonRecords((record) => csvLine(csvRow(record, columns)));
+export function csvFromNdjson(columns: readonly string[], options: { jsonArray?: boolean } = {}): { records: Transform; csv: Transform } {
+  const records = ndjsonRecords(csvLineWriter(columns), options);
   records.push(csvLine(columns.map(neutralise)));
   return { records, csv: lineBatcher() };
 }

@@ -50,15 +50,25 @@ export function ndjsonToJsonArray(): Transform {
   });
 }
 
+const COMMA = 0x2c;
+
+/** A line of a JSON array written one record per line: the record without its comma, or nothing. */
+function arrayLine(line: Buffer): Buffer {
+  if (line.length <= 2 && (line[0] === 0x5b || line[0] === 0x5d)) return line.subarray(0, 0); // "[", "]", "[]"
+  return line[line.length - 1] === COMMA ? line.subarray(0, line.length - 1) : line;
+}
+
 /**
- * NDJSON bytes in, `map(record)` out (object mode). Blank lines are skipped; a line that is not
+ * NDJSON bytes in, `map(record)` out (object mode). With `jsonArray` the input is instead a JSON
+ * array with one record per line, as the JSON entries hold them (see jsonArray below). Blank lines are skipped; a line that is not
  * a JSON object fails the stream with its line number (never its content).
  */
-export function ndjsonRecords<T>(map: (record: Row) => T): Transform {
+export function ndjsonRecords<T>(map: (record: Row) => T, options: { jsonArray?: boolean } = {}): Transform {
   let rest: Buffer | undefined;
   let line = 0;
-  const parse = (bytes: Buffer): T | undefined => {
+  const parse = (raw: Buffer): T | undefined => {
     line += 1;
+    const bytes = options.jsonArray ? arrayLine(raw) : raw;
     if (bytes.length === 0) return undefined;
     let value: unknown;
     try {

@@ -1,23 +1,26 @@
 /**
- * Builds one request's export zip from the systems' staged NDJSON files, streaming end to end:
- * staged file -> (JSON array | CSV) -> digest -> zip (deflate 6) -> digest -> `<outFile>.part`,
- * renamed to `outFile` once complete. Memory does not depend on the number of records: entries
- * are produced one after the other and no records are gathered.
+ * Builds one request's export zip from the systems' staged datasets, streaming end to end.
+ * Datasets staged as finished entries (deflated while staging, see staging.ts) are copied into
+ * the zip as they are; others are turned into entries here: staged file -> (JSON array | CSV)
+ * -> deflate (level 6) with digests -> a scratch file, then copied. The zip is written to
+ * `<outFile>.part` and renamed to `outFile` once complete. Memory does not depend on the number
+ * of records: entries are produced one after the other and no records are gathered.
  *
  * Zip layout, in order: per system `<system>/<dataset>.json` and `.csv` for every staged dataset,
  * then the files an operator uploaded for a system without an API (`<system>/upload-<n>.<ext>`),
  * then `index.html`, then `manifest.json` (which lists the sha256 and size of every other entry).
  */
-import archiver from 'archiver';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { Readable, Transform } from 'node:stream';
+import { dirname, join } from 'node:path';
+import { type Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DatasetDescriptor, Identifier, Row } from '../connectors/connector';
+import { createInflateRaw } from 'node:zlib';
+import type { DatasetDescriptor, Identifier, Row, SystemDescriptor } from '../connectors/connector';
 import { art15Information, type ExportSystemDescriptor } from './art15';
 import { csvFromNdjson } from './csv';
-import { coalesce, DigestStream, digestOf } from './digest';
+import { type DeflatedEntry, DeflatedEntryWriter, deflateBuffer } from './deflated';
+import { coalesce } from './digest';
 import { renderIndexHtml } from './html';
 import {
   MANIFEST_FORMAT,
@@ -32,7 +35,8 @@ import {
 import { jsonArray, ndjsonRecords, ndjsonToJsonArray } from './ndjson';
 import { PORTABILITY_STATEMENT, portabilityScope, portableFields } from './portability';
 import { assertDatasetName, assertSystemId, datasetEntryName } from './names';
-import type { StagedDataset, StagingResult } from './staging';
+import type { EntryShape, StagedDataset, StagingResult } from './staging';
+import { ZipFileWriter } from './zip';
 
 export interface ExportRequestInput {
   id: string;
@@ -130,56 +134,141 @@ export async function buildExportZip(input: ExportInput, outFile: string, option
 
   await mkdir(dirname(outFile), { recursive: true });
   const part = `${outFile}.part`;
-  const zip = new ZipWriter(part, generatedAt, options.signal);
+  const scratch = new Scratch(`${outFile}.entries`);
+  const zip = new ZipFileWriter(part, generatedAt, options.signal);
+  const entries: ManifestEntry[] = [];
+  const add = async (name: string, entry: DeflatedEntry | (Omit<DeflatedEntry, 'file'> & { data: Buffer })) => {
+    await zip.add({ name, ...entry });
+    entries.push({ name, size: entry.size, sha256: entry.sha256 });
+  };
+  const addBuffer = async (name: string, data: Buffer) => {
+    const deflated = await zip.guard(deflateBuffer(data));
+    await add(name, { ...deflated, compressedSize: deflated.data.length });
+  };
   try {
+    await scratch.clear();
     for (const plan of plans) {
-      for (const dataset of plan.datasets) await addDataset(zip, dataset);
-      for (const file of plan.files) await addUpload(zip, file);
+      for (const dataset of plan.datasets) {
+        await add(datasetEntryName(dataset.system, dataset.staged.name, 'json'), await jsonEntry(dataset, zip, scratch, options.signal));
+        await add(datasetEntryName(dataset.system, dataset.staged.name, 'csv'), await csvEntry(dataset, zip, scratch, options.signal));
+      }
+      for (const file of plan.files) await add(file.entry, await uploadEntry(file, zip, scratch, options.signal));
     }
-    zip.addBuffer('index.html', Buffer.from(renderIndexHtml(body), 'utf8'));
-    const manifest: Manifest = { ...body, entries: [...zip.entries] };
-    zip.addBuffer('manifest.json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8'));
+    await addBuffer('index.html', Buffer.from(renderIndexHtml(body), 'utf8'));
+    const manifest: Manifest = { ...body, entries: [...entries] };
+    await addBuffer('manifest.json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8'));
     const written = await zip.finish();
     await rename(part, outFile);
-    return { ...written, entries: zip.entries.map((e) => e.name) };
+    await scratch.clear();
+    return { ...written, entries: entries.map((e) => e.name) };
   } catch (err) {
     await zip.discard(err as Error);
+    await rm(part, { force: true });
+    await scratch.clear();
     throw err;
   }
 }
 
-/** Adds `<system>/<dataset>.json` then `<system>/<dataset>.csv`, each read from the staged file. */
-async function addDataset(zip: ZipWriter, dataset: DatasetPlan): Promise<void> {
-  await zip.addStream(datasetEntryName(dataset.system, dataset.staged.name, 'json'), jsonEntry(dataset));
-  const name = datasetEntryName(dataset.system, dataset.staged.name, 'csv');
-  const staged = dataset.staged.csv;
-  if (dataset.pick === null && staged && sameColumns(staged.columns, dataset.columns)) {
-    // written while staging, with exactly the columns planned: copied as it is
-    await zip.addStream(name, [createReadStream(staged.file)]);
-    return;
+/** Entries deflated while packaging, one file each, removed with the folder when the zip is done. */
+class Scratch {
+  private n = 0;
+  constructor(readonly dir: string) {}
+
+  /** Deflates what `source()` streams (called once the scratch folder exists, so no stream errs unheard). */
+  async deflate(zip: ZipFileWriter, source: () => [Readable, ...Transform[]], signal?: AbortSignal): Promise<DeflatedEntry> {
+    await mkdir(this.dir, { recursive: true });
+    const streams = source();
+    const writer = new DeflatedEntryWriter(join(this.dir, `${(this.n += 1)}.deflate`));
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        const waiting = writer.write(chunk);
+        if (waiting) waiting.then(() => done(), done);
+        else done();
+      },
+    });
+    const steps = pipeline([...streams, coalesce(), sink], { signal });
+    steps.catch(() => undefined);
+    try {
+      await zip.guard(steps);
+      return await zip.guard(writer.end());
+    } catch (err) {
+      for (const s of streams) s.destroy();
+      await writer.abort();
+      throw err;
+    }
   }
-  const csv = csvFromNdjson(dataset.columns);
-  await zip.addStream(name, [createReadStream(dataset.staged.file), csv.records, csv.csv]);
+
+  clear(): Promise<void> {
+    return rm(this.dir, { recursive: true, force: true });
+  }
 }
 
-/** Adds an uploaded file as it is; its bytes must still be the ones recorded at upload. */
-async function addUpload(zip: ZipWriter, file: ExportUploadInput): Promise<void> {
-  await zip.addStream(file.entry, [createReadStream(file.file)]);
-  const added = zip.entries[zip.entries.length - 1]!;
-  if (added.sha256 !== file.sha256 || added.size !== file.sizeBytes) throw new Error(`The uploaded file ${file.entry} changed after it was uploaded`);
+/** `<system>/<dataset>.json`: as staged when it was staged as this entry, else built from the records. */
+async function jsonEntry(dataset: DatasetPlan, zip: ZipFileWriter, scratch: Scratch, signal?: AbortSignal): Promise<DeflatedEntry> {
+  const staged = dataset.staged.entries;
+  if (staged && samePick(staged.pick, dataset.pick)) return staged.json;
+  if (dataset.pick === null && !staged) return scratch.deflate(zip, () => [createReadStream(dataset.staged.file), ndjsonToJsonArray()], signal);
+  const keep = dataset.pick ? new Set(dataset.pick) : null;
+  // fromEntries defines own properties, so even a "__proto__" key stays plain data.
+  const pick = (record: Row) => (keep ? Object.fromEntries(Object.entries(record).filter(([key]) => keep.has(key))) : record);
+  return scratch.deflate(zip, () => [...stagedRecords(dataset.staged), ndjsonRecords(pick, { jsonArray: !!staged }), jsonArray()], signal);
+}
+
+/** `<system>/<dataset>.csv`: as staged when it was staged with the planned columns, else built from the records. */
+async function csvEntry(dataset: DatasetPlan, zip: ZipFileWriter, scratch: Scratch, signal?: AbortSignal): Promise<DeflatedEntry> {
+  const { entries, csv } = dataset.staged;
+  if (entries && sameColumns(entries.columns, dataset.columns) && (dataset.pick === null || samePick(entries.pick, dataset.pick))) return entries.csv;
+  if (!entries && dataset.pick === null && csv && sameColumns(csv.columns, dataset.columns)) {
+    // written while staging, with exactly the columns planned: compressed as it is
+    return scratch.deflate(zip, () => [createReadStream(csv.file)], signal);
+  }
+  return scratch.deflate(
+    zip,
+    () => {
+      const out = csvFromNdjson(dataset.columns, { jsonArray: !!entries });
+      return [...stagedRecords(dataset.staged), out.records, out.csv];
+    },
+    signal,
+  );
+}
+
+/** The bytes of a staged dataset's records: NDJSON, or (staged as entries) the JSON entry inflated. */
+function stagedRecords(staged: StagedDataset): [Readable, ...Transform[]] {
+  if (!staged.entries) return [createReadStream(staged.file)];
+  return [createReadStream(staged.entries.json.file), createInflateRaw()];
+}
+
+function samePick(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  return a === null || b === null ? a === b : sameColumns(a, b);
+}
+
+/** An uploaded file as it is; its bytes must still be the ones recorded at upload. */
+async function uploadEntry(file: ExportUploadInput, zip: ZipFileWriter, scratch: Scratch, signal?: AbortSignal): Promise<DeflatedEntry> {
+  const entry = await scratch.deflate(zip, () => [createReadStream(file.file)], signal);
+  if (entry.sha256 !== file.sha256 || entry.size !== file.sizeBytes) throw new Error(`The uploaded file ${file.entry} changed after it was uploaded`);
+  return entry;
 }
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c, i) => c === b[i]);
 }
 
-function jsonEntry(dataset: DatasetPlan): [Readable, ...Transform[]] {
-  const source = createReadStream(dataset.staged.file);
-  if (dataset.pick === null) return [source, ndjsonToJsonArray()];
-  const keep = new Set(dataset.pick);
-  // fromEntries defines own properties, so even a "__proto__" key stays plain data.
-  const pick = (record: Row) => Object.fromEntries(Object.entries(record).filter(([key]) => keep.has(key)));
-  return [source, ndjsonRecords(pick), jsonArray()];
+/**
+ * The shape in which a system's datasets are best staged (StagingOptions.entries): the entries
+ * this module plans for them from the data map, so it can use them as staged. An ACCESS export
+ * keeps records whole with the declared fields as CSV columns; a PORTABILITY export keeps only
+ * the portable fields (none of a dataset it leaves out).
+ */
+export function plannedEntryShape(descriptor: SystemDescriptor, type: ExportRequestType): (dataset: string) => EntryShape {
+  const portability = type === 'PORTABILITY';
+  const shapes = new Map<string, EntryShape>(
+    descriptor.datasets.map((d) => {
+      if (!portability) return [d.name, { columns: d.fields.map((f) => f.name), pick: null }];
+      const kept = portableFields(d) ?? [];
+      return [d.name, { columns: kept, pick: kept }];
+    }),
+  );
+  return (dataset) => shapes.get(dataset) ?? { columns: [], pick: portability ? [] : null };
 }
 
 /** Validates the input and decides, per system, its manifest part and its dataset entries. */
@@ -260,76 +349,4 @@ function planDataset(system: string, staged: StagedDataset, descriptor: DatasetD
   const known = new Set(fields);
   const others = staged.keys.filter((k) => !known.has(k)).sort();
   return { system, staged, columns: [...fields, ...others], pick: null };
-}
-
-/**
- * The zip being written: entries are added one at a time, each digested as it streams through;
- * any failure (a source, the archive, the disk, an abort) ends the whole build.
- */
-class ZipWriter {
-  readonly entries: ManifestEntry[] = [];
-  private readonly archive = archiver('zip', { zlib: { level: 6 } });
-  private readonly digest = new DigestStream();
-  private readonly file: WriteStream;
-  private readonly written: Promise<void>;
-  private readonly failure: Promise<never>;
-  private fail!: (err: Error) => void;
-
-  constructor(
-    private readonly path: string,
-    private readonly date: Date,
-    signal?: AbortSignal,
-  ) {
-    this.failure = new Promise<never>((_, reject) => {
-      this.fail = reject;
-    });
-    this.failure.catch(() => undefined);
-    this.file = createWriteStream(path, { flags: 'w', flush: true });
-    this.archive.on('warning', (err: Error) => this.fail(err));
-    this.archive.on('error', (err: Error) => this.fail(err));
-    this.written = pipeline(this.archive, this.digest, this.file);
-    this.written.catch((err: Error) => this.fail(err));
-    if (signal) {
-      if (signal.aborted) this.fail(abortError(signal));
-      else signal.addEventListener('abort', () => this.fail(abortError(signal)), { once: true });
-    }
-  }
-
-  /** Streams one entry through `streams` into the zip; resolves once it is digested. */
-  async addStream(name: string, streams: [Readable, ...Transform[]]): Promise<void> {
-    const digest = new DigestStream();
-    this.archive.append(digest, { name, date: this.date });
-    await this.guard(pipeline([...streams, coalesce(), digest]));
-    this.entries.push({ name, ...digest.digest });
-  }
-
-  addBuffer(name: string, data: Buffer): void {
-    this.archive.append(data, { name, date: this.date });
-    this.entries.push({ name, ...digestOf(data) });
-  }
-
-  async finish(): Promise<{ sizeBytes: number; sha256: string }> {
-    await this.guard(this.archive.finalize());
-    await this.guard(this.written);
-    const { sha256, size } = this.digest.digest;
-    return { sizeBytes: size, sha256 };
-  }
-
-  /** Stops everything and removes the partial file. */
-  async discard(err: Error): Promise<void> {
-    this.fail(err);
-    this.archive.destroy(err);
-    await this.written.catch(() => undefined);
-    if (!this.file.closed) await new Promise<void>((resolve) => this.file.once('close', () => resolve()));
-    await rm(this.path, { force: true });
-  }
-
-  /** Waits for `step`, or fails as soon as the zip does. */
-  private guard<T>(step: Promise<T>): Promise<T> {
-    return Promise.race([step, this.failure]);
-  }
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('The export was aborted');
 }

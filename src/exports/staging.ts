@@ -4,12 +4,17 @@
  *
  * Layout: `<stagingDir>/<system>/<dataset>.ndjson`, one JSON record per line. A writer opened
  * again for the same system (a retried task) starts those files afresh.
+ *
+ * With `entries` (see StagingOptions) each dataset is staged instead as its two finished zip
+ * entries, `<dataset>.json.deflate` and `<dataset>.csv.deflate`: serialised, digested and
+ * compressed while the records arrive, so building the zip is only copying bytes.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Row } from '../connectors/connector';
-import { csvLine, csvRow, neutralise } from './csv';
+import { csvLine, csvLineWriter, csvRow, neutralise } from './csv';
+import { type DeflatedEntry, DeflatedEntryWriter } from './deflated';
 import { assertDatasetName, assertSystemId } from './names';
 
 export interface StagedDataset {
@@ -23,6 +28,20 @@ export interface StagedDataset {
   keys: string[];
   /** The dataset already written as CSV (with these columns, header first), when asked for. */
   csv?: { file: string; columns: string[] };
+  /**
+   * Staged as finished zip entries (then `file` is the JSON entry's deflated file, not NDJSON):
+   * the JSON array of the records (with only the `pick` fields when set) and the CSV with
+   * `columns`, header first.
+   */
+  entries?: { json: DeflatedEntry; csv: DeflatedEntry; columns: string[]; pick: string[] | null };
+}
+
+/** The shape of a dataset's entries when staged as zip entries. */
+export interface EntryShape {
+  /** CSV columns, in order. */
+  columns: readonly string[];
+  /** The fields the JSON records keep (in the records' own order); null keeps them whole. */
+  pick: readonly string[] | null;
 }
 
 export interface StagingResult {
@@ -38,17 +57,34 @@ interface OpenDataset {
   csv?: { file: string; columns: readonly string[]; stream: WriteStream };
 }
 
+interface EntryDataset {
+  name: string;
+  count: number;
+  keys: Set<string>;
+  shape: EntryShape;
+  json: DeflatedEntryWriter;
+  csv: DeflatedEntryWriter;
+  toJson: (record: Row) => string;
+  toCsv: (record: Row) => string;
+}
+
 export interface StagingOptions {
   /**
    * Columns to write each dataset as CSV while staging (so packaging only copies and compresses).
    * The packager uses that file only when the data turned out to have exactly those columns.
    */
   csvColumns?: (dataset: string) => readonly string[] | undefined;
+  /**
+   * Stage every dataset as its two zip entries, deflated, in this shape (csvColumns is then not
+   * used). The packager uses them as they are when the shape is the one it plans.
+   */
+  entries?: (dataset: string) => EntryShape;
 }
 
 export class StagingWriter {
   private readonly dir: string;
   private readonly open = new Map<string, OpenDataset>();
+  private readonly staged = new Map<string, EntryDataset>();
   private dirReady: Promise<unknown> | undefined;
   private failure: Error | undefined;
   private closed = false;
@@ -71,6 +107,7 @@ export class StagingWriter {
     if (this.closed) throw new Error(`StagingWriter(${this.systemId}) is closed`);
     if (this.failure) throw this.failure;
     if (records.length === 0) return;
+    if (this.options.entries) return this.writeEntries(dataset, records);
     const target = this.open.get(dataset) ?? (await this.openDataset(dataset));
     const lines: string[] = [];
     const csvLines: string[] = [];
@@ -101,6 +138,15 @@ export class StagingWriter {
     this.closed = true;
     await Promise.all([...this.open.values()].flatMap((d) => [this.end(d.stream), ...(d.csv ? [this.end(d.csv.stream)] : [])]));
     if (this.failure) throw this.failure;
+    if (this.options.entries) {
+      const datasets: StagedDataset[] = [];
+      for (const d of this.staged.values()) {
+        const [json, csv] = await Promise.all([d.json.end(d.count ? '\n]\n' : '[]\n'), d.csv.end()]);
+        const shape = { columns: [...d.shape.columns], pick: d.shape.pick ? [...d.shape.pick] : null };
+        datasets.push({ name: d.name, file: json.file, count: d.count, keys: [...d.keys], entries: { json, csv, ...shape } });
+      }
+      return { datasets };
+    }
     return {
       datasets: [...this.open.values()].map((d) => ({
         name: d.name,
@@ -116,6 +162,54 @@ export class StagingWriter {
   async abort(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.open.values()].flatMap((d) => [d.stream, ...(d.csv ? [d.csv.stream] : [])]).map((st) => this.end(st).catch(() => undefined)));
+    await Promise.all([...this.staged.values()].flatMap((d) => [d.json.abort(), d.csv.abort()]));
+  }
+
+  /** Entries mode: the records go on as JSON array lines and CSV lines, one write each per batch. */
+  private async writeEntries(dataset: string, records: readonly Row[]): Promise<void> {
+    const target = this.staged.get(dataset) ?? (await this.openEntries(dataset));
+    let json = '';
+    let csv = '';
+    let separator = target.count === 0 ? '[\n' : ',\n';
+    for (const record of records) {
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+        throw new TypeError(`StagingWriter(${this.systemId}): a record of ${dataset} must be a plain object`);
+      }
+      for (const key in record) {
+        const value = record[key];
+        if (value !== undefined && typeof value !== 'function' && !target.keys.has(key) && Object.hasOwn(record, key)) target.keys.add(key);
+      }
+      json += separator + target.toJson(record);
+      separator = ',\n';
+      csv += target.toCsv(record);
+    }
+    target.count += records.length;
+    await Promise.all([target.json.write(json), target.csv.write(csv)]);
+  }
+
+  private async openEntries(dataset: string): Promise<EntryDataset> {
+    assertDatasetName(dataset);
+    this.dirReady ??= mkdir(this.dir, { recursive: true });
+    await this.dirReady;
+    const existing = this.staged.get(dataset);
+    if (existing) return existing;
+    const shape = this.options.entries!(dataset);
+    const keep = shape.pick ? new Set(shape.pick) : null;
+    const opened: EntryDataset = {
+      name: dataset,
+      count: 0,
+      keys: new Set(),
+      shape,
+      json: new DeflatedEntryWriter(join(this.dir, `${dataset}.json.deflate`)),
+      csv: new DeflatedEntryWriter(join(this.dir, `${dataset}.csv.deflate`)),
+      // fromEntries defines own properties, so even a "__proto__" key stays plain data.
+      toJson: keep ? (record) => JSON.stringify(Object.fromEntries(Object.entries(record).filter(([key]) => keep.has(key)))) : (record) => JSON.stringify(record),
+      toCsv: csvLineWriter(shape.columns),
+    };
+    this.staged.set(dataset, opened);
+    // a failure here shows on the next write or at close
+    opened.csv.write(csvLine(shape.columns.map(neutralise)))?.catch(() => undefined);
+    return opened;
   }
 
   private async openDataset(dataset: string): Promise<OpenDataset> {

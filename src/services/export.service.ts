@@ -6,7 +6,7 @@ import { isHttpClientError } from '../connectors/http';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { DsrRequestEntity } from '../entities/dsr-request.entity';
 import { DsrTaskEntity } from '../entities/dsr-task.entity';
-import { buildExportZip, type ExportSystemInput } from '../exports/package';
+import { buildExportZip, type ExportSystemInput, plannedEntryShape } from '../exports/package';
 import { type StagingResult, StagingWriter } from '../exports/staging';
 import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from '../jobs/worker';
 import type { AuditService } from './audit.service';
@@ -20,6 +20,8 @@ import { toUploadedFile, type UploadService } from './upload.service';
 
 /** Progress of a running export is stored at most this often (one UPDATE each). */
 const PROGRESS_EVERY_MS = 250;
+/** A running export lets other work of the process run at least this often. */
+const YIELD_EVERY_MS = 20;
 const ACTOR = 'gateway';
 
 export interface ExportServiceOptions {
@@ -93,17 +95,24 @@ export class ExportService {
     if (Object.keys(key).length === 0) return { status: 'NOT_FOUND', recordsExported: 0, result: { staged: { datasets: [] } } };
     await this.audit.record({ actor: ACTOR, action: 'request.system_read', requestId: r.id, subjectRef: r.subjectRef });
 
-    // CSV written while staging, in the columns the data map declares
-    const declared = new Map(connector.system.datasets.map((d) => [d.name, d.fields.map((f) => f.name)]));
-    const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { csvColumns: (dataset) => declared.get(dataset) });
+    // Each dataset staged as its finished zip entries, in the shape the package step plans for
+    // them from the data map (it rebuilds an entry only when the data turned out otherwise).
+    const writer = new StagingWriter(this.stagingDir(r.id), connector.id, { entries: plannedEntryShape(connector.system, r.type as 'ACCESS' | 'PORTABILITY') });
     let written = 0;
     let reported = Date.now();
+    let yielded = Date.now();
     const sink = async (dataset: string, records: Row[]) => {
       await writer.writeMany(dataset, records);
       written += records.length;
       if (Date.now() - reported >= PROGRESS_EVERY_MS) {
         reported = Date.now();
         await ctx.progress(written);
+      }
+      // Reading and staging can go on for seconds without waiting for any I/O: let the
+      // process serve its other requests (and lease renewals) in between.
+      if (Date.now() - yielded >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yielded = Date.now();
       }
     };
     let found: boolean;

@@ -2,7 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { csvCell, csvFromNdjson, csvRow, neutralise } from '../../src/exports/csv';
+import type { Row } from '../../src/connectors/connector';
+import { csvCell, csvFromNdjson, csvLine, csvLineWriter, csvRow, neutralise } from '../../src/exports/csv';
 
 async function csvOf(records: object[], columns: string[]): Promise<string> {
   const { records: rows, csv } = csvFromNdjson(columns);
@@ -90,5 +91,36 @@ describe('CSV from staged NDJSON', () => {
 
   it('writes only the header for no records', async () => {
     expect(await csvOf([], ['a', 'b'])).toBe('a,b\r\n');
+  });
+});
+
+describe('csvLineWriter', () => {
+  it('writes the same line as csvLine(csvRow(...)) for every kind of value', () => {
+    const columns = ['s', 'n', 'neg', 'inf', 'nan', 'big', 'bool', 'nil', 'undef', 'date', 'bad_date', 'obj', 'arr', 'missing', 'toString', 'quote', 'full'];
+    const records: Row[] = [
+      {
+        s: '=HYPERLINK("http://x","y")',
+        n: 12.5,
+        neg: -2,
+        inf: Infinity,
+        nan: NaN,
+        big: 12345678901234567890n,
+        bool: false,
+        nil: null,
+        undef: undefined,
+        date: new Date('2025-01-02T03:04:05.000Z'),
+        bad_date: new Date('x'),
+        obj: { a: [1, '=x'] },
+        arr: ['a,b'],
+        quote: 'say "hi"\r\nbye',
+        full: '＝1',
+      },
+      { s: '', n: 0, neg: -0, bool: true, s2: 'not a column', quote: '\tTab', full: '＠x' },
+      Object.assign(Object.create(null) as Row, { s: '+1', n: 3 }),
+      JSON.parse('{"__proto__": "p", "s": "@x"}') as Row,
+    ];
+    const line = csvLineWriter(columns);
+    for (const record of records) expect(line(record)).toBe(csvLine(csvRow(record, columns)));
+    expect(csvLineWriter(['__proto__'])(records[3]!)).toBe(csvLine(csvRow(records[3]!, ['__proto__'])));
   });
 });

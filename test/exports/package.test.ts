@@ -1,11 +1,13 @@
 import { parse } from 'csv-parse/sync';
+import { execFileSync } from 'node:child_process';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { APP_DESCRIPTOR } from '../../src/connectors/app/app.descriptor';
 import type { Identifier, Row } from '../../src/connectors/connector';
 import type { Manifest } from '../../src/exports/manifest';
 import { InvalidExportNameError } from '../../src/exports/names';
-import { buildExportZip, type ExportInput, type ExportSystemInput } from '../../src/exports/package';
+import { buildExportZip, type ExportInput, type ExportSystemInput, plannedEntryShape } from '../../src/exports/package';
+import { StagingWriter } from '../../src/exports/staging';
 import { BILLING_DESCRIPTOR, CRM_DESCRIPTOR, sha256, stage, tempDir, unzip } from './support';
 
 const SUBJECT: Identifier[] = [
@@ -362,6 +364,50 @@ describe('buildExportZip', () => {
       expect(html).toContain('Dataportabilitet');
       expect(html).toContain('invoices (annan rättslig grund än samtycke eller avtal / legal basis other than consent or contract)');
       expect(html).toContain('contacts.lead_score');
+    });
+  });
+
+  describe('datasets staged as finished entries', () => {
+    /** The same systems, staged as deflated entries in the shape planned for `type`. */
+    async function stagedAsEntries(type: 'ACCESS' | 'PORTABILITY'): Promise<ExportSystemInput[]> {
+      const staging = join(dir.path, `entries-${type}`);
+      const stageEntries = async (system: string, descriptor: ExportSystemInput['descriptor'], datasets: Record<string, Row[]>) => {
+        const writer = new StagingWriter(staging, system, { entries: plannedEntryShape(descriptor, type) });
+        for (const [name, records] of Object.entries(datasets)) {
+          // in batches of two, as a connector hands them over
+          for (let i = 0; i < records.length; i += 2) await writer.writeMany(name, records.slice(i, i + 2));
+        }
+        return writer.close();
+      };
+      return [
+        { ...systems[0]!, staged: await stageEntries('app', APP_DESCRIPTOR, { profile: [profile], answers, activity }) },
+        { ...systems[1]!, staged: await stageEntries('crm', CRM_DESCRIPTOR, { contacts: crmContacts, newsletter: crmNewsletter, invoices: crmInvoices, audiences: crmAudiences }) },
+        systems[2]!,
+        systems[3]!,
+      ];
+    }
+
+    it.each(['ACCESS', 'PORTABILITY'] as const)('give a %s zip with exactly the entries of records staged as NDJSON', async (type) => {
+      const fromNdjson = await build(type);
+      const out = join(dir.path, 'out', `${type}-entries.zip`);
+      const result = await buildExportZip({ ...input(type), systems: await stagedAsEntries(type) }, out, { generatedAt: GENERATED });
+      const files = await unzip(out);
+      expect(result.entries).toEqual(fromNdjson.result.entries);
+      expect([...files.keys()]).toEqual([...fromNdjson.files.keys()]);
+      for (const [name, content] of files) expect(`${name} ${sha256(content)}`).toBe(`${name} ${sha256(fromNdjson.files.get(name)!)}`);
+      expect(execFileSync('unzip', ['-tq', out], { encoding: 'utf8' })).toMatch(/No errors detected/);
+    });
+
+    it('rebuilds the CSV from the staged JSON entry when the records hold undeclared fields', async () => {
+      const [app] = await stagedAsEntries('ACCESS');
+      const answersStaged = app!.staged!.datasets.find((d) => d.name === 'answers')!;
+      // staged with the declared columns only; the zip's CSV has the undeclared keys too
+      expect(answersStaged.entries!.columns).not.toContain('zz_note');
+      const out = join(dir.path, 'out', 'rebuilt.zip');
+      await buildExportZip({ ...input('ACCESS'), systems: [app!] }, out, { generatedAt: GENERATED });
+      const csv = (await unzip(out)).get('app/answers.csv')!.toString('utf8');
+      expect(csv.split('\r\n')[0]!.endsWith(',aa_flag,zz_note')).toBe(true);
+      expect(await readdir(join(dir.path, 'out'))).not.toContain('rebuilt.zip.entries');
     });
   });
 

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { InvalidExportNameError } from '../../src/exports/names';
 import { StagingWriter } from '../../src/exports/staging';
@@ -93,5 +95,46 @@ describe('StagingWriter', () => {
       await v.close();
     })();
     await expect(outcome).rejects.toThrow(/EISDIR/);
+  });
+});
+
+describe('StagingWriter staging finished entries', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(() => dir.remove());
+
+  const inflate = async (file: string) => inflateRawSync(await readFile(file)).toString('utf8');
+
+  it('writes the JSON array and the CSV entries, deflated, with their digests, counts and keys', async () => {
+    const w = new StagingWriter(dir.path, 'app', { entries: () => ({ columns: ['id', 'title'], pick: null }) });
+    await w.writeMany('activity', [{ id: 10, title: '=cmd, "x"', gone: undefined }, { id: 11, title: 'Intro\nline two', extra: [1] }]);
+    await w.write('activity', { id: -3 });
+    const [activity] = (await w.close()).datasets;
+    expect(activity).toMatchObject({ name: 'activity', count: 3, keys: ['id', 'title', 'extra'], file: join(dir.path, 'app', 'activity.json.deflate') });
+    const json = await inflate(activity!.entries!.json.file);
+    expect(json).toBe('[\n{"id":10,"title":"=cmd, \\"x\\""},\n{"id":11,"title":"Intro\\nline two","extra":[1]},\n{"id":-3}\n]\n');
+    const csv = await inflate(activity!.entries!.csv.file);
+    expect(csv).toBe('id,title\r\n10,"\'=cmd, ""x"""\r\n11,"Intro\nline two"\r\n\'-3,\r\n');
+    expect(activity!.entries!.json).toMatchObject({ size: Buffer.byteLength(json), sha256: createHash('sha256').update(json).digest('hex') });
+    expect(activity!.entries!.csv.size).toBe(Buffer.byteLength(csv));
+    expect(activity!.entries).toMatchObject({ columns: ['id', 'title'], pick: null });
+  });
+
+  it('keeps only the picked fields in the JSON records, in their own order', async () => {
+    const w = new StagingWriter(dir.path, 'app', { entries: () => ({ columns: ['b', 'a'], pick: ['b', 'a'] }) });
+    await w.write('profile', { a: 1, secret: 's', b: 'x' });
+    const [profile] = (await w.close()).datasets;
+    expect(await inflate(profile!.entries!.json.file)).toBe('[\n{"a":1,"b":"x"}\n]\n');
+    expect(await inflate(profile!.entries!.csv.file)).toBe('b,a\r\nx,1\r\n');
+    expect(profile!.keys).toEqual(['a', 'secret', 'b']);
+  });
+
+  it('rejects a record that is not an object, and an invalid dataset name', async () => {
+    const w = new StagingWriter(dir.path, 'app', { entries: () => ({ columns: [], pick: null }) });
+    await expect(w.write('profile', [1] as never)).rejects.toThrow(/plain object/);
+    await expect(w.write('../x', { a: 1 })).rejects.toThrow(InvalidExportNameError);
+    await w.abort();
   });
 });
