@@ -1,8 +1,7 @@
-import archiver from 'archiver';
-import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { deflateBuffer } from '../../src/exports/deflated';
+import { ZipFileWriter } from '../../src/exports/zip';
 import { buildExportZip, type ExportSystemInput } from '../../src/exports/package';
 import type { Manifest } from '../../src/exports/manifest';
 import { detectUploadType, sanitiseFileName, UnsupportedTypeError } from '../../src/services/upload-type';
@@ -13,18 +12,20 @@ const JPEG = Buffer.from('ffd8ffe000104a46494600010100000100010000ffdb0043000806
 
 /** An Office Open XML file as Word or Excel writes it: a zip whose parts say what it is. */
 async function office(file: string, kind: 'word' | 'xl' | 'plain'): Promise<string> {
-  const zip = archiver('zip');
-  const out = createWriteStream(file);
-  zip.pipe(out);
-  if (kind !== 'plain') {
-    zip.append('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>', { name: '[Content_Types].xml' });
-    zip.append('<?xml version="1.0"?><Relationships/>', { name: '_rels/.rels' });
-    zip.append('<?xml version="1.0"?><document/>', { name: kind === 'word' ? 'word/document.xml' : 'xl/workbook.xml' });
-  } else {
-    zip.append('hello', { name: 'notes.txt' });
+  const zip = new ZipFileWriter(file, new Date());
+  const parts: [string, string][] =
+    kind === 'plain'
+      ? [['notes.txt', 'hello']]
+      : [
+          ['[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'],
+          ['_rels/.rels', '<?xml version="1.0"?><Relationships/>'],
+          [kind === 'word' ? 'word/document.xml' : 'xl/workbook.xml', '<?xml version="1.0"?><document/>'],
+        ];
+  for (const [name, text] of parts) {
+    const d = await deflateBuffer(Buffer.from(text, 'utf8'));
+    await zip.add({ name, size: d.size, compressedSize: d.data.length, crc32: d.crc32, data: d.data });
   }
-  await zip.finalize();
-  await finished(out);
+  await zip.finish();
   return file;
 }
 
