@@ -9,6 +9,8 @@ const MAIN = path.resolve(__dirname, '../src/main.js');
 const OPERATORS = 50;
 /** Subject look-ups one operator may make a minute in this run (DSR_RATE_LIMIT_SUBJECTS). */
 const SUBJECTS_PER_MINUTE = 60;
+/** `subject` calls one operator may have running at once in this run (DSR_RATE_LIMIT_SUBJECT_CALLS_AT_ONCE). */
+const CALLS_AT_ONCE = 2;
 /** Concurrent calls of the flooding operator, none waiting between calls. */
 const FLOOD_CONCURRENCY = 8;
 const VIEW = 'query($i: SubjectInput!) { subject(input: $i) { found systems { system status datasets { name totalCount } } } }';
@@ -68,6 +70,7 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
       DSR_OPERATORS: operators.join(','),
       DSR_HMAC_KEY: 'bench-hmac-key-0123456789abcdef0123',
       DSR_RATE_LIMIT_SUBJECTS: String(SUBJECTS_PER_MINUTE),
+      DSR_RATE_LIMIT_SUBJECT_CALLS_AT_ONCE: String(CALLS_AT_ONCE),
       DSR_LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -127,7 +130,7 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
       ]),
     );
     console.log(
-      `flooding operator: ${flooded.floodCalls.length} calls, ${accepted} answered, ${limited} refused with RATE_LIMITED/429 (limit ${SUBJECTS_PER_MINUTE} subjects a minute)`,
+      `flooding operator: ${flooded.floodCalls.length} calls, ${accepted} answered, ${limited} refused with RATE_LIMITED/429 (limits: ${SUBJECTS_PER_MINUTE} subjects a minute, ${CALLS_AT_ONCE} calls at once)`,
     );
     console.log(`others' p99 with the flood against without: ${ratio(p99Flooded, p99Alone)}`);
     const problems = [...alone.calls, ...flooded.calls].filter((c) => c.problem).map((c) => c.problem!);

@@ -132,6 +132,7 @@ const envSchema = z.object({
   DSR_BODY_LIMIT_KB: intIn('DSR_BODY_LIMIT_KB', 1, 10_240, 256),
   DSR_RATE_LIMIT_SUBJECTS: intIn('DSR_RATE_LIMIT_SUBJECTS', 1, 10_000_000, 6000),
   DSR_RATE_LIMIT_DOWNLOADS: intIn('DSR_RATE_LIMIT_DOWNLOADS', 1, 100_000, 120),
+  DSR_RATE_LIMIT_SUBJECT_CALLS_AT_ONCE: intIn('DSR_RATE_LIMIT_SUBJECT_CALLS_AT_ONCE', 1, 1000, 8),
   DSR_CORS_ORIGINS: z
     .string()
     .optional()
@@ -202,6 +203,8 @@ export interface Config {
     maxTokens: number;
     bodyLimitKb: number;
     subjectsPerMinute: number;
+    /** `subject`/`subjects` calls one operator may have running at once. */
+    subjectCallsAtOnce: number;
     downloadsPerMinute: number;
   };
   http: {
@@ -356,6 +359,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitKb: env.DSR_BODY_LIMIT_KB,
       subjectsPerMinute: env.DSR_RATE_LIMIT_SUBJECTS,
       downloadsPerMinute: env.DSR_RATE_LIMIT_DOWNLOADS,
+      subjectCallsAtOnce: env.DSR_RATE_LIMIT_SUBJECT_CALLS_AT_ONCE,
     },
     http: {
       corsOrigins: (env.DSR_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),

@@ -10,16 +10,14 @@ export class SubjectResolver {
   @Authorized(Role.OPERATOR)
   @Query(() => Subject, { description: 'OPERATOR; audited' })
   async subject(@Ctx() ctx: GatewayContext, @Arg('input', () => SubjectInput) input: SubjectInput): Promise<Subject> {
-    await ctx.services.limits.subjects(ctx.operator!.name, 1);
-    const [view] = await ctx.services.subjects.view(ctx.operator!, ctx.loaders, [input]);
+    const [view] = await ctx.services.limits.subjects(ctx.operator!.name, 1, () => ctx.services.subjects.view(ctx.operator!, ctx.loaders, [input]));
     return Subject.from(view!);
   }
 
   @Authorized(Role.OPERATOR)
   @Query(() => [Subject], { description: 'OPERATOR; audited; batched' })
   async subjects(@Ctx() ctx: GatewayContext, @Arg('inputs', () => [SubjectInput]) inputs: SubjectInput[]): Promise<Subject[]> {
-    await ctx.services.limits.subjects(ctx.operator!.name, inputs.length);
-    const views = await ctx.services.subjects.view(ctx.operator!, ctx.loaders, inputs);
+    const views = await ctx.services.limits.subjects(ctx.operator!.name, inputs.length, () => ctx.services.subjects.view(ctx.operator!, ctx.loaders, inputs));
     return views.map((v) => Subject.from(v));
   }
 }

@@ -1,4 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+
+/**
+ * A refusal is answered after this long: an operator whose script ignores Retry-After and calls
+ * again at once then costs the gateway a few refusals a second, not thousands.
+ */
+const REFUSAL_DELAY_MS = 250;
 import { rateLimited } from '../errors';
 
 export interface RateLimitSettings {
@@ -6,6 +13,8 @@ export interface RateLimitSettings {
   subjectsPerMinute: number;
   /** Downloads per minute from one client address. */
   downloadsPerMinute: number;
+  /** `subject`/`subjects` calls one operator may have running at once. */
+  subjectCallsAtOnce: number;
 }
 
 /**
@@ -15,16 +24,39 @@ export interface RateLimitSettings {
 export class RateLimits {
   private readonly subjectLimiter: RateLimiterMemory;
   private readonly downloadLimiter: RateLimiterMemory;
+  private readonly running = new Map<string, number>();
+  private readonly atOnce: number;
 
   constructor(settings: RateLimitSettings) {
+    this.atOnce = settings.subjectCallsAtOnce;
     this.subjectLimiter = new RateLimiterMemory({ keyPrefix: 'subjects', points: settings.subjectsPerMinute, duration: 60 });
     this.downloadLimiter = new RateLimiterMemory({ keyPrefix: 'downloads', points: settings.downloadsPerMinute, duration: 60 });
   }
 
-  /** Counts `count` subject look-ups for the operator; throws RATE_LIMITED when over the limit. */
-  async subjects(operatorName: string, count: number): Promise<void> {
+  /**
+   * Runs a look-up of `count` subjects for the operator within its limits: subjects per minute,
+   * and calls at once (an operator firing many calls in parallel is refused at once, before any
+   * system is asked, so the systems' shared capacity stays with the others). RATE_LIMITED when over.
+   */
+  async subjects<T>(operatorName: string, count: number, lookUp: () => Promise<T>): Promise<T> {
+    const running = this.running.get(operatorName) ?? 0;
+    if (running >= this.atOnce) {
+      await sleep(REFUSAL_DELAY_MS);
+      throw rateLimited(1, 'Too many subject look-ups at once; wait for the ones running');
+    }
     const over = await take(this.subjectLimiter, operatorName, Math.max(1, count));
-    if (over !== undefined) throw rateLimited(over, 'Too many subject look-ups; try again later');
+    if (over !== undefined) {
+      await sleep(REFUSAL_DELAY_MS);
+      throw rateLimited(over, 'Too many subject look-ups; try again later');
+    }
+    this.running.set(operatorName, (this.running.get(operatorName) ?? 0) + 1);
+    try {
+      return await lookUp();
+    } finally {
+      const left = (this.running.get(operatorName) ?? 1) - 1;
+      if (left > 0) this.running.set(operatorName, left);
+      else this.running.delete(operatorName);
+    }
   }
 
   /** Counts one download for a client; the seconds to wait when over the limit, else undefined. */
