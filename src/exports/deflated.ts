@@ -76,6 +76,8 @@ parentPort.on('message', (m) => {
       entries.set(m.id, e);
       e.fd = openSync(m.file, 'w');
     } else if (!e) {
+      // an entry that already ended or failed: an abort is still answered, so nobody waits for it
+      if (m.op === 'abort') parentPort.postMessage({ id: m.id, op: 'aborted' });
       return;
     } else if (m.op === 'write') {
       // the caller does not reuse this part of the ring before it is acknowledged
@@ -275,6 +277,8 @@ export class DeflatedEntryWriter {
       case 'done':
         this.release();
         this.finished?.resolve({ file: this.file, size: reply.size, compressedSize: reply.compressedSize, crc32: reply.crc32, sha256: reply.sha256 });
+        // an abort sent after the end: the entry is complete and closed, which is all it waits for
+        this.aborted?.();
         return;
       case 'error': {
         this.release();
