@@ -26,7 +26,7 @@ describe('configuration: identity provider, limits, secrets, CORS, shutdown', ()
   it('has safe defaults', () => {
     const c = loadConfig({ DSR_DATA_DIR: dir });
     expect(c.oidc).toBeUndefined();
-    expect(c.limits).toEqual({ maxDepth: 12, maxCost: 250_000, maxAliases: 30, maxTokens: 10_000, bodyLimitKb: 256, subjectsPerMinute: 6000, downloadsPerMinute: 120, subjectCallsAtOnce: 8 });
+    expect(c.limits).toEqual({ maxDepth: 12, maxCost: 250_000, maxAliases: 30, maxTokens: 10_000, bodyLimitKb: 256, subjectsPerMinute: 6000, downloadsPerMinute: 120, subjectCallsAtOnce: 32 });
     expect(c.http).toEqual({ corsOrigins: [], trustProxy: 0, shutdownGraceMs: 10_000 });
   });
 

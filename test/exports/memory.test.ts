@@ -109,7 +109,7 @@ describe('export memory', () => {
           `  rss ${figures.baseRss.toFixed(1)} -> peak ${figures.peakRss.toFixed(1)} MB`,
         ].join('\n'),
       );
-      expect(figures.samples).toBeGreaterThan(5);
+      expect(figures.samples).toBeGreaterThanOrEqual(3);
       expect(figures.heapGrowth).toBeLessThan(HEAP_GROWTH_LIMIT_MB);
       // The staged data alone is far larger than the bound: holding it would fail the test.
       expect(stagedBytes / MB).toBeGreaterThan(HEAP_GROWTH_LIMIT_MB);
