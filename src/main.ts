@@ -43,15 +43,17 @@ async function main(): Promise<void> {
   if (samples.length) out.push('', `Sample subjects (${samples.length}) are in ${config.dataDir}/demo-subjects.json`);
   console.log(out.join('\n'));
 
+  // log lines are written asynchronously: the last ones are flushed before the process ends
+  const exit = (code: number) => logger.flush(() => process.exit(code));
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) process.exit(1);
+    if (stopping) return exit(1);
     stopping = true;
     logger.info({ signal }, 'stopping');
     // a stop that hangs past its grace period (a stuck connection or pool) still ends the process
     setTimeout(() => {
       logger.error('stopping took too long');
-      process.exit(1);
+      exit(1);
     }, config.http.shutdownGraceMs + 15_000).unref();
     gateway
       .close()
@@ -59,11 +61,11 @@ async function main(): Promise<void> {
       .then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        exit(0);
       },
       (e: unknown) => {
         logger.error({ errorName: (e as Error)?.name }, 'stopping failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -59,12 +59,15 @@ export interface WorkerOptions {
   logger: Logger;
   /** Called after a task settles here (completed, blocked, failed or put back for a retry). */
   onSettled?: (task: DsrTaskEntity) => Promise<void>;
+  /** How long handlers aborted by stop() get to unwind (close cursors and files) before it returns (default 5 s). */
+  unwindMs?: number;
 }
 
 const OUTCOME_STATUSES = new Set(['SUCCEEDED', 'NOT_FOUND', 'RETAINED', 'WAITING_FOR_OPERATOR', 'SKIPPED', 'RUNNING']);
 const INTERNAL_ERROR = 'internal error';
 const INTERRUPTED = 'the task was interrupted too many times';
 const DEFAULT_GRACE_MS = 10_000;
+const DEFAULT_UNWIND_MS = 5_000;
 
 interface Running {
   task: DsrTaskEntity;
@@ -72,6 +75,8 @@ interface Running {
   /** 'running' until the handler has returned; after that an abort no longer applies. */
   phase: 'running' | 'settling';
   done: Promise<void>;
+  /** The handler itself, settled or not: after an abort it may still be unwinding. */
+  handler?: Promise<unknown>;
 }
 
 /**
@@ -85,6 +90,7 @@ export class Worker {
   private readonly pollMs: number;
   private readonly logger: Logger;
   private readonly onSettled?: (task: DsrTaskEntity) => Promise<void>;
+  private readonly unwindMs: number;
   private readonly running = new Set<Running>();
   private loop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -104,6 +110,7 @@ export class Worker {
     this.pollMs = opts.pollMs ?? 250;
     this.logger = opts.logger;
     this.onSettled = opts.onSettled;
+    this.unwindMs = opts.unwindMs ?? DEFAULT_UNWIND_MS;
   }
 
   start(): void {
@@ -137,8 +144,15 @@ export class Worker {
     const finished = await Promise.race([all().then(() => 'done' as const), graceOver]);
     clearTimeout(timer);
     if (finished === 'late') {
-      for (const r of this.running) if (r.phase === 'running') r.controller.abort(new TaskAbortedError('shutdown'));
+      const aborted = [...this.running].filter((r) => r.phase === 'running');
+      for (const r of aborted) r.controller.abort(new TaskAbortedError('shutdown'));
       await all();
+      // the connectors and the store close next: let the handlers let go of their connections first
+      const unwound = await Promise.race([
+        Promise.all(aborted.map((r) => r.handler)).then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), this.unwindMs).unref()),
+      ]);
+      if (!unwound) this.logger.warn({ tasks: aborted.length }, 'aborted tasks still unwinding; closing anyway');
     }
   }
 
@@ -243,6 +257,7 @@ export class Worker {
         (outcome) => ({ ok: true as const, outcome }),
         (error: unknown) => ({ ok: false as const, error }),
       );
+    entry.handler = run;
     const aborted = new Promise<'aborted'>((resolve) => {
       if (signal.aborted) resolve('aborted');
       else signal.addEventListener('abort', () => resolve('aborted'), { once: true });

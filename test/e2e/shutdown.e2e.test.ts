@@ -17,8 +17,8 @@ describe('a gateway stopped with SIGTERM in the middle of an export', () => {
   let store: TestDatabase;
   let app: TestDatabase;
 
-  const start = () => {
-    const child = startChildGateway({
+  const start = () =>
+    startChildGateway({
       DSR_DATA_DIR: tmp.dir,
       DSR_PORT: '0',
       DSR_DATABASE_URL: store.url,
@@ -29,10 +29,6 @@ describe('a gateway stopped with SIGTERM in the middle of an export', () => {
       DSR_SHUTDOWN_GRACE_MS: '0',
       DSR_LOG_LEVEL: 'info',
     });
-    let out = '';
-    child.proc.stdout.on('data', (d) => (out += d));
-    return { ...child, stdout: () => out };
-  };
   const gql = (url: string, query: string, variables?: Record<string, unknown>) => gqlAt(url, TOKENS.OPERATOR, query, variables);
   const REQUEST = 'query($id: ID!) { request(id: $id) { status tasks { system status attempts recordsExported lastError } } }';
 
@@ -65,7 +61,8 @@ describe('a gateway stopped with SIGTERM in the middle of an export', () => {
       await new Promise((res) => setTimeout(res, 20));
     }
     first.proc.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    const code = await first.exited;
+    if (code !== 0) throw new Error(`exit code ${code}; stderr: ${first.stderr().slice(-2000)}; last log lines: ${first.stdout().split('\n').slice(-8).join('\n')}`);
     const lines = first.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; outcome?: string; system?: string });
     expect(lines.find((l) => l.msg === 'task interrupted by shutdown')).toMatchObject({ system: 'app', outcome: 'released' });
     expect(lines.at(-1)!.msg).toBe('stopped');

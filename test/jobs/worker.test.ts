@@ -256,6 +256,7 @@ describe(`Worker on ${TEST_DATABASE}`, () => {
     const started = deferred();
     let signal: AbortSignal | undefined;
     const settled: string[] = [];
+    const log = captureLogger();
     const w = newWorker(
       newQueue('w1', 5000),
       {
@@ -265,17 +266,38 @@ describe(`Worker on ${TEST_DATABASE}`, () => {
           return new Promise(() => undefined); // never ends, ignores the signal
         },
       },
-      { onSettled: async (t) => void settled.push(t.id) },
+      { onSettled: async (t) => void settled.push(t.id), logger: log.logger, unwindMs: 100 },
     );
     await started.promise;
     const before = Date.now();
     await w.stop({ graceMs: 150 });
-    expect(Date.now() - before).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(240);
     expect(signal?.aborted).toBe(true);
+    expect(log.text()).toContain('aborted tasks still unwinding; closing anyway');
     expect(await load(ds, task!.id)).toMatchObject({ state: 'ready', status: 'PENDING', attempts: 0, leaseOwner: null, leaseExpiresAt: null });
     expect(settled).toEqual([]);
     // claimable again right away, not after the (long) lease
     expect(await newQueue('w2').claim()).toMatchObject({ id: task!.id, attempts: 1, leaseOwner: 'w2' });
+  });
+
+  it('stop() returns only once an aborted handler has let go of what it holds', async () => {
+    await insertTasks(ds, 1);
+    const started = deferred();
+    let cursorOpen = false;
+    const w = newWorker(newQueue('w1', 5000), {
+      system: async (_t, ctx) => {
+        cursorOpen = true;
+        started.resolve();
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        await sleep(300); // closing a cursor, deleting a staging file
+        cursorOpen = false;
+        ctx.signal.throwIfAborted();
+        return { status: 'SUCCEEDED' };
+      },
+    });
+    await started.promise;
+    await w.stop({ graceMs: 0 });
+    expect(cursorOpen).toBe(false);
   });
 
   it('wake() claims new work at once instead of at the next poll', async () => {

@@ -8,7 +8,12 @@ export interface ChildGateway {
   proc: ChildProcessWithoutNullStreams;
   /** The GraphQL URL, once the gateway printed it. */
   url: Promise<string>;
+  /** The exit code, once the process ended and its output was read to the end. */
+  /** The exit code, once the process ended and all it printed was read. */
   exited: Promise<number | null>;
+  /** What the process printed so far on stdout and stderr. */
+  stdout: () => string;
+  stderr: () => string;
 }
 
 /** The compiled gateway as its own process (`npm test` builds it first), for crash tests. */
@@ -16,6 +21,8 @@ export function startChildGateway(env: Record<string, string>): ChildGateway {
   if (!existsSync(MAIN)) throw new Error('run `npm run build` first (npm test does it)');
   const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
   let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
   const url = new Promise<string>((resolve, reject) => {
     proc.stdout.on('data', (d) => {
       out += d;
@@ -25,7 +32,7 @@ export function startChildGateway(env: Record<string, string>): ChildGateway {
     proc.on('exit', () => reject(new Error('the gateway exited before it was ready')));
   });
   url.catch(() => undefined);
-  return { proc, url, exited: new Promise((r) => proc.on('exit', (code) => r(code))) };
+  return { proc, url, exited: new Promise((r) => proc.on('close', (code) => r(code))), stdout: () => out, stderr: () => err };
 }
 
 /** One GraphQL call; the data, or an error naming the errors. */
