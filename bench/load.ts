@@ -112,9 +112,19 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
       return { calls, floodCalls };
     };
 
+    /** CPU seconds the gateway process (with its in-process simulators) has used so far. */
+    const cpu = () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    };
+    const measured = async (flood: boolean) => {
+      const before = cpu();
+      const result = await run(flood);
+      return { ...result, cpuS: cpu() - before };
+    };
     await run(false); // warm-up: connections, caches, JIT
-    const alone = await run(false);
-    const flooded = await run(true);
+    const alone = await measured(false);
+    const flooded = await measured(true);
     const times = (cs: Call[]) => cs.map((c) => c.ms);
     const errors = (cs: Call[]) => cs.filter((c) => !c.ok).length;
     const p99Alone = percentile(times(alone.calls), 99);
@@ -124,13 +134,21 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
     console.log(`\n## Load: ${OPERATORS} operators at once for ${seconds} s against the demo (gateway as its own process, SQLite, simulators)`);
     console.log(
       table([
-        ['run', 'calls', 'errors', 'p50', 'p99', 'max'],
-        ['50 operators', alone.calls.length, errors(alone.calls), ms(percentile(times(alone.calls), 50)), ms(p99Alone), ms(Math.max(...times(alone.calls)))],
-        [`50 operators + 1 flooding (${FLOOD_CONCURRENCY} at a time)`, flooded.calls.length, errors(flooded.calls), ms(percentile(times(flooded.calls), 50)), ms(p99Flooded), ms(Math.max(...times(flooded.calls)))],
+        ['run', 'calls', 'errors', 'p50', 'p99', 'max', 'gateway CPU'],
+        ['50 operators', alone.calls.length, errors(alone.calls), ms(percentile(times(alone.calls), 50)), ms(p99Alone), ms(Math.max(...times(alone.calls))), `${alone.cpuS.toFixed(1)} s`],
+        [
+          `50 operators + 1 flooding (${FLOOD_CONCURRENCY} at a time)`,
+          flooded.calls.length,
+          errors(flooded.calls),
+          ms(percentile(times(flooded.calls), 50)),
+          ms(p99Flooded),
+          ms(Math.max(...times(flooded.calls))),
+          `${flooded.cpuS.toFixed(1)} s`,
+        ],
       ]),
     );
     console.log(
-      `flooding operator: ${flooded.floodCalls.length} calls, ${accepted} answered, ${limited} refused with RATE_LIMITED/429 (limits: ${SUBJECTS_PER_MINUTE} subjects a minute, ${CALLS_AT_ONCE} calls at once)`,
+      `flooding operator: ${flooded.floodCalls.length} calls, ${accepted} answered, ${limited} refused with RATE_LIMITED/429 (limits: ${SUBJECTS_PER_MINUTE} subjects a minute, at most a sixth in ten seconds, ${CALLS_AT_ONCE} calls at once)`,
     );
     console.log(`others' p99 with the flood against without: ${ratio(p99Flooded, p99Alone)}`);
     const problems = [...alone.calls, ...flooded.calls].filter((c) => c.problem).map((c) => c.problem!);

@@ -1,5 +1,6 @@
 import type { Operator } from '../auth/operators';
 import type { Connector, Identifier, SubjectKey } from '../connectors/connector';
+import { onBehalfOf } from '../connectors/http';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { badInput } from '../errors';
 import type { AuditService } from './audit.service';
@@ -37,9 +38,14 @@ export class SubjectService {
 
   /**
    * Looks subjects up in every enabled system. Every read is audited: the audit events are written
-   * while the systems are asked, and nothing is returned unless they were committed.
+   * while the systems are asked, and nothing is returned unless they were committed. The systems
+   * are asked on the operator's behalf: their capacity is shared fairly between operators.
    */
-  async view(operator: Operator, loaders: SystemLoaders, inputs: SubjectInputLike[]): Promise<SubjectView[]> {
+  view(operator: Operator, loaders: SystemLoaders, inputs: SubjectInputLike[]): Promise<SubjectView[]> {
+    return onBehalfOf(operator.name, () => this.lookUp(operator, loaders, inputs));
+  }
+
+  private async lookUp(operator: Operator, loaders: SystemLoaders, inputs: SubjectInputLike[]): Promise<SubjectView[]> {
     if (inputs.length === 0) throw badInput('inputs must name at least one subject');
     if (inputs.length > this.maxSubjectsPerCall) throw badInput(`At most ${this.maxSubjectsPerCall} subjects per call`);
     const keys = inputs.map((input, i) => {

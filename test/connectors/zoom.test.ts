@@ -184,6 +184,31 @@ describe('zoom connector', () => {
     expect((await calls()) - before).toBe(scan);
   });
 
+  it('renews the index in the background while people keep looking, so a view never waits for the scan; past its age a view scans', async () => {
+    const sim = await simulator(UNLIMITED);
+    const c = connector(sim, { ...FAST, viewIndexMaxAgeMs: 1500, retries: 0 });
+    const view = async () => ids(records((await c.collect([{ email: [ANNA.email] }], signal(), { view: true }))[0]!));
+    const anna = registrantsOf(ANNA.email).map((r) => r.id).sort();
+    expect(await view()).toEqual(anna); // the first scan
+    const t0 = Date.now();
+    expect(c.scans.scans).toBe(1);
+    await wait(t0 + 850 - Date.now());
+    expect(await view()).toEqual(anna); // from the index, past half its age: a scan starts behind it
+    expect(c.scans.scans).toBe(2);
+    await wait(t0 + 1700 - Date.now());
+    // the first index has expired, the renewed one has not: the view reads no list (they now fail)
+    await injectFault(sim.baseUrl, { pathPattern: '^/v2/users/', status: 500, count: 1000 });
+    expect(await view()).toEqual(anna);
+    // renewals now fail: once the index is past its age it is not used, and a view scans (and fails)
+    let failedAt: number | undefined;
+    while (failedAt === undefined && Date.now() < t0 + 6000) {
+      await wait(100);
+      if (await view().then(() => false, () => true)) failedAt = Date.now();
+    }
+    expect(failedAt! - t0).toBeGreaterThan(1500);
+    await c.close();
+  });
+
   it('pages through webinars and registrants with next_page_token (the same answer at any page size)', async () => {
     const sim = await simulator(UNLIMITED);
     const big = connector(sim, FAST);

@@ -2,18 +2,16 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BrokenCircuitError,
-  BulkheadPolicy,
   CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
-  TaskCancelledError,
-  bulkhead,
   circuitBreaker,
   handleWhen,
   type IBackoff,
 } from 'cockatiel';
 import { deadlineOf, untilAborted } from './deadline';
+import { FairSlots } from './fair-slots';
 import {
   CircuitOpenError,
   DeadlineError,
@@ -33,7 +31,8 @@ import { redactUrl } from './redact';
  *                                          └─ per attempt: circuit breaker -> concurrency slot ->
  *                                             fetch under the per-call timeout
  *
- * Built on Node's fetch (undici) and cockatiel's circuit breaker, bulkhead and backoff. The retry
+ * Built on Node's fetch (undici) and cockatiel's circuit breaker and backoff; the concurrency slots
+ * are shared fairly between operators (fair-slots.ts). The retry
  * loop is this file's own because it must do what cockatiel 3's retry cannot: abort its waits
  * with the caller's signal, wait as long as the server asks, and fail at once when that wait would
  * end after the deadline.
@@ -77,7 +76,7 @@ export interface HttpClientOptions {
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
   /** A server-requested wait longer than this is not waited for: the call fails. Default 30 000 ms. */
   maxRetryWaitMs?: number;
-  /** Concurrent calls to this system; the rest wait in a queue. Default 4. */
+  /** Concurrent calls to this system; the rest wait, the caller holding the fewest slots first. Default 4. */
   concurrency?: number;
   /** Opens after `failureThreshold` consecutive failed calls, probes again after `cooldownMs`. Default 5 / 30 000 ms. */
   breaker?: { failureThreshold?: number; cooldownMs?: number };
@@ -174,7 +173,7 @@ export class HttpClient {
   private readonly staticHeaders: HttpClientOptions['headers'];
   private readonly auth: AuthProvider | undefined;
   private readonly log: HttpLogger;
-  private readonly bulkhead: BulkheadPolicy;
+  private readonly slots: FairSlots;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly listeners = new Set<(change: BreakerStateChange) => void>();
   private state: BreakerState = 'closed';
@@ -199,7 +198,7 @@ export class HttpClient {
     if (options.onBreakerStateChange) this.listeners.add(options.onBreakerStateChange);
     this.onExchange = options.onExchange;
 
-    this.bulkhead = bulkhead(Math.max(1, options.concurrency ?? 4), Infinity);
+    this.slots = new FairSlots(Math.max(1, options.concurrency ?? 4));
     // Failures that count: 5xx, network errors, timeouts. A caller giving up during the half-open
     // probe counts too (the probe proved nothing, so the circuit stays open rather than closing).
     this.breaker = circuitBreaker(
@@ -290,14 +289,14 @@ export class HttpClient {
     if (this.state === 'open' && Date.now() - this.openedAt < this.cooldownMs) {
       throw new CircuitOpenError(this.system, this.openedAt + this.cooldownMs - Date.now());
     }
-    const queued = this.bulkhead.execute(() => this.breaker.execute(() => this.send(a)), a.signal);
+    const queued = this.slots.run(() => this.breaker.execute(() => this.send(a)), a.signal);
     try {
       return await untilAborted(queued, a.signal);
     } catch (e) {
       if (e instanceof BrokenCircuitError) {
         throw new CircuitOpenError(this.system, Math.max(0, this.openedAt + this.cooldownMs - Date.now()));
       }
-      if (e instanceof TaskCancelledError || (e instanceof Error && e.name === 'AbortError')) {
+      if (e instanceof Error && e.name === 'AbortError') {
         throw new DeadlineError(this.system, a.method, a.route);
       }
       throw e;

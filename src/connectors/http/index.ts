@@ -29,3 +29,4 @@ export { parseRateLimitReset, parseRetryAfter, requestedWaitMs } from './rate-li
 export { redactSegment, redactUrl } from './redact';
 export { createHttpClient, httpSettingsSchema, parseSettings, secretSetting, type HttpSettings } from './settings';
 export { Pacer } from './pacer';
+export { FairSlots, onBehalfOf } from './fair-slots';

@@ -13,7 +13,7 @@ import {
   type SubjectKey,
   type SystemSnapshot,
 } from '../connector';
-import { ClientCredentialsTokenProvider, createHttpClient, DeadlineError, Pacer } from '../http';
+import { ClientCredentialsTokenProvider, createHttpClient, DeadlineError, onBehalfOf, Pacer } from '../http';
 import { ZoomApi, type Registration, type Webinar } from './zoom.api';
 import { ZOOM_DESCRIPTOR } from './zoom.descriptor';
 import { SharedScan } from './zoom.scan';
@@ -39,6 +39,8 @@ export class ZoomConnector implements Connector {
 
   /** Where each address was registered at the last full scan, by the SHA-256 of the normalised address (no address, no name). */
   private index?: { builtAt: number; byEmail: Map<string, { webinar: Webinar; registrantId: string }[]> };
+  private refreshing?: Promise<unknown>;
+  private readonly closing = new AbortController();
 
   constructor(
     readonly id: string,
@@ -58,12 +60,31 @@ export class ZoomConnector implements Connector {
     const wanted = new Set(emailsOf.flatMap((set) => [...set]));
     if (wanted.size === 0) return subjects.map(() => emptySnapshot(this.system.datasets));
     const index = this.index;
-    const recent = options.view === true && index !== undefined && this.clock() - index.builtAt <= this.viewIndexMaxAgeMs;
-    const found = recent ? await this.fromIndex(index, wanted, signal) : await this.scans.registrants(wanted, signal);
+    const age = index === undefined ? Infinity : this.clock() - index.builtAt;
+    const recent = options.view === true && age <= this.viewIndexMaxAgeMs;
+    if (recent && age > this.viewIndexMaxAgeMs / 2) this.refreshIndex();
+    const found = recent ? await this.fromIndex(index!, wanted, signal) : await this.scans.registrants(wanted, signal);
     return emailsOf.map((mine) => {
       const records = found.filter((r) => mine.has(normalised(r.email)!));
       return { found: records.length > 0, restricted: false, datasets: [{ name: DATASET, records }] };
     });
+  }
+
+  /**
+   * Rebuilds the view index in the background once it is half its maximum age: while people keep
+   * looking, their views keep using a recent index instead of all waiting for a full scan the
+   * moment it expires. The scan's calls are the gateway's own, not the operator's who set it off.
+   */
+  private refreshIndex(): void {
+    if (this.refreshing) return;
+    this.refreshing = onBehalfOf('', () => this.scans.registrants(new Set(), this.closing.signal))
+      .catch(() => undefined) // the next view past the maximum age scans itself and reports the error
+      .finally(() => (this.refreshing = undefined));
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.refreshing;
   }
 
   /** Every registrant read; the index of where each address is registered rebuilt on the way. */
