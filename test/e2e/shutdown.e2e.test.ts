@@ -3,63 +3,22 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { seedAppDatabase } from '../../simulators/app-db/seed';
-import { addViewEvents } from '../../simulators/app-db/bulk';
 import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
-import { createTestDatabase, tempDir, type TestDatabase } from '../support/databases';
-import { gqlAt, startChildGateway } from '../support/child-gateway';
-import { HMAC_KEY, OPERATORS, TOKENS } from '../support/gateway';
-
-const EXTRA_EVENTS = 300_000;
+import { createTestDatabase } from '../support/databases';
+import { EXTRA_EVENTS, exportInFlight } from '../support/export-in-flight';
+import { TOKENS } from '../support/gateway';
 
 /** SIGTERM (a deploy, a scale-down) releases the work in hand; nothing is lost or counted as failed. */
 describe('a gateway stopped with SIGTERM in the middle of an export', () => {
-  const tmp = tempDir('shutdown');
-  let store: TestDatabase;
-  let app: TestDatabase;
-
-  const start = () =>
-    startChildGateway({
-      DSR_DATA_DIR: tmp.dir,
-      DSR_PORT: '0',
-      DSR_DATABASE_URL: store.url,
-      DSR_APP_DATABASE_URL: app.url,
-      DSR_OPERATORS: OPERATORS,
-      DSR_HMAC_KEY: HMAC_KEY,
-      DSR_SIMULATORS: 'off',
-      DSR_SHUTDOWN_GRACE_MS: '0',
-      DSR_LOG_LEVEL: 'info',
-    });
-  const gql = (url: string, query: string, variables?: Record<string, unknown>) => gqlAt(url, TOKENS.OPERATOR, query, variables);
+  const fx = exportInFlight('shutdown');
+  const start = () => fx.start({ DSR_SHUTDOWN_GRACE_MS: '0', DSR_LOG_LEVEL: 'info' });
   const REQUEST = 'query($id: ID!) { request(id: $id) { status tasks { system status attempts recordsExported lastError } } }';
-
-  beforeAll(async () => {
-    store = await createTestDatabase('shutdown_store', tmp.dir);
-    app = await createTestDatabase('shutdown_app', tmp.dir);
-    const ds = createSqlDataSource(parseDatabaseUrl(app.url));
-    await ds.initialize();
-    await seedAppDatabase(ds, parseDatabaseUrl(app.url).kind, { users: 50, events: 1000 });
-    await addViewEvents(ds, 1, EXTRA_EVENTS);
-    await ds.destroy();
-  });
-  afterAll(async () => {
-    await store.drop();
-    await app.drop();
-    tmp.remove();
-  });
 
   it('exits 0, releases the running task, and the next process completes it in the same attempt', async () => {
     const first = start();
     const url = await first.url;
-    const submitted = await gql(url, 'mutation { submitRequest(input: {type: ACCESS, subject: {appUserId: "1"}, verification: "signed letter"}) { id } }');
-    const id = submitted.submitRequest.id as string;
-
-    for (const until = Date.now() + 60_000; ; ) {
-      const r = (await gql(url, REQUEST, { id })).request;
-      const task = r.tasks.find((t: any) => t.system === 'app');
-      if (task.status === 'RUNNING' && task.recordsExported > 0) break;
-      if (r.status !== 'IN_PROGRESS' || Date.now() > until) throw new Error(`the export was not caught running (${r.status}, ${task.status})`);
-      await new Promise((res) => setTimeout(res, 20));
-    }
+    const id = await fx.submitAccess(url);
+    await fx.untilExporting(url, id);
     first.proc.kill('SIGTERM');
     const code = await first.exited;
     if (code !== 0) throw new Error(`exit code ${code}; stderr: ${first.stderr().slice(-2000)}; last log lines: ${first.stdout().split('\n').slice(-8).join('\n')}`);
@@ -70,13 +29,8 @@ describe('a gateway stopped with SIGTERM in the middle of an export', () => {
     const second = start();
     try {
       const url2 = await second.url;
-      let r: any;
-      for (const until = Date.now() + 90_000; ; await new Promise((res) => setTimeout(res, 200))) {
-        r = (await gql(url2, REQUEST, { id })).request;
-        if (r.status === 'COMPLETED') break;
-        if (Date.now() > until) throw new Error(`request still ${r.status}`);
-      }
-      const task = r.tasks.find((t: any) => t.system === 'app');
+      const r = await fx.untilCompleted(url2, id, REQUEST);
+      const task = fx.appTask(r);
       expect(task).toMatchObject({ status: 'SUCCEEDED', attempts: 1, lastError: null });
       expect(task.recordsExported).toBeGreaterThan(EXTRA_EVENTS);
     } finally {
@@ -87,25 +41,15 @@ describe('a gateway stopped with SIGTERM in the middle of an export', () => {
 
   it('lets a request in flight finish, refusing new connections meanwhile, then exits 0', async () => {
     // a second app database whose users table another session holds locked: a read waits on it
-    const slow = await createTestDatabase('shutdown_slow', tmp.dir, 'mysql');
+    const slow = await createTestDatabase('shutdown_slow', fx.dir, 'mysql');
     const ds = createSqlDataSource(parseDatabaseUrl(slow.url));
     await ds.initialize();
     await seedAppDatabase(ds, 'mysql', { users: 20, events: 200 });
     await ds.destroy();
-    const configFile = path.join(tmp.dir, 'slow.json');
+    const configFile = path.join(fx.dir, 'slow.json');
     writeFileSync(configFile, JSON.stringify({ connectors: { slow: { kind: 'app', databaseUrl: slow.url, deadlineMs: 60_000 } } }));
     const locker = await createConnection(slow.url);
-    const child = startChildGateway({
-      DSR_DATA_DIR: tmp.dir,
-      DSR_PORT: '0',
-      DSR_DATABASE_URL: store.url,
-      DSR_APP_DATABASE_URL: app.url,
-      DSR_CONFIG_FILE: configFile,
-      DSR_OPERATORS: OPERATORS,
-      DSR_HMAC_KEY: HMAC_KEY,
-      DSR_SIMULATORS: 'off',
-      DSR_LOG_LEVEL: 'warn',
-    });
+    const child = fx.start({ DSR_CONFIG_FILE: configFile });
     try {
       const url = await child.url;
       const port = Number(new URL(url).port);
