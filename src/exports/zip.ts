@@ -5,9 +5,13 @@
  * an offset or the number of entries does not fit the classic fields (APPNOTE 6.3.x, 4.5.3
  * and 4.3.14-4.3.15). Names are stored as UTF-8 (flag bit 11). The sha256 and size of the
  * whole file are taken as it is written.
+ *
+ * Entry files are copied through one buffer, each piece written before the next is read: a
+ * read stream would leave a fresh buffer per piece to the garbage collector, as many MB as the
+ * zip is large by the end of a big export.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /** One entry: deflated bytes from a file or a buffer, with what they hold. */
 export interface ZipEntryInput {
@@ -39,6 +43,8 @@ const V45 = 45;
 /** "Version made by": Unix (3), spec 4.5, so the external attributes carry the file mode. */
 const MADE_BY = (3 << 8) | V45;
 const FILE_MODE = 0o100644;
+/** The buffer entry files are copied through. */
+const COPY_BYTES = 256 * 1024;
 
 /** MS-DOS date and time (local time, 2-second resolution), as zip tools read them. */
 function dosDateTime(date: Date): { time: number; date: number } {
@@ -50,7 +56,8 @@ function dosDateTime(date: Date): { time: number; date: number } {
 }
 
 export class ZipFileWriter {
-  private readonly out: WriteStream;
+  private readonly out: Promise<FileHandle>;
+  private copyBuffer: Buffer | undefined;
   private readonly hash = createHash('sha256');
   private readonly entries: Written[] = [];
   private readonly dos: { time: number; date: number };
@@ -72,8 +79,8 @@ export class ZipFileWriter {
       };
     });
     this.failed.catch(() => undefined);
-    this.out = createWriteStream(path, { flags: 'w', flush: true });
-    this.out.on('error', (err) => this.fail(err));
+    this.out = open(path, 'w');
+    this.out.catch((err: Error) => this.fail(err));
     if (signal) {
       const onAbort = () => this.fail(signal.reason instanceof Error ? signal.reason : new Error('The export was aborted'));
       if (signal.aborted) onAbort();
@@ -113,9 +120,17 @@ export class ZipFileWriter {
       copied = entry.data.length;
       await this.write(entry.data);
     } else if (entry.file) {
-      for await (const chunk of createReadStream(entry.file, { highWaterMark: 256 * 1024 })) {
-        copied += (chunk as Buffer).length;
-        await this.write(chunk as Buffer);
+      const buffer = (this.copyBuffer ??= Buffer.allocUnsafe(COPY_BYTES));
+      const source = await this.guard(open(entry.file, 'r'));
+      try {
+        for (;;) {
+          const { bytesRead } = await this.guard(source.read(buffer, 0, buffer.length, null));
+          if (bytesRead === 0) break;
+          copied += bytesRead;
+          await this.write(buffer.subarray(0, bytesRead));
+        }
+      } finally {
+        await source.close();
       }
     }
     if (copied !== entry.compressedSize) throw new Error(`zip entry ${entry.name}: ${copied} bytes of data, expected ${entry.compressedSize}`);
@@ -155,8 +170,9 @@ export class ZipFileWriter {
     end.writeUInt32LE(Math.min(cdSize, MAX32), 12);
     end.writeUInt32LE(Math.min(start, MAX32), 16);
     await this.write(end);
-    await this.guard(new Promise<void>((resolve) => this.out.end(resolve)));
-    if (!this.out.closed) await this.guard(new Promise<void>((resolve) => this.out.once('close', () => resolve())));
+    const out = await this.guard(this.out);
+    await this.guard(out.sync());
+    await out.close();
     if (this.failure) throw this.failure;
     return { sizeBytes: this.offset, sha256: this.hash.digest('hex') };
   }
@@ -164,18 +180,17 @@ export class ZipFileWriter {
   /** Stops and closes the file (the caller removes it). */
   async discard(err: Error): Promise<void> {
     this.fail(err);
-    if (!this.out.closed) {
-      const closed = new Promise<void>((resolve) => this.out.once('close', () => resolve()));
-      this.out.destroy();
-      await closed;
-    }
+    const out = await this.out.catch(() => undefined);
+    // closing waits for a write still under way; a handle already closed by finish() is left be
+    await out?.close().catch(() => undefined);
   }
 
   private async write(chunk: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
     this.hash.update(chunk);
     this.offset += chunk.length;
-    if (!this.out.write(chunk)) await this.guard(new Promise<void>((resolve) => this.out.once('drain', () => resolve())));
+    const out = await this.guard(this.out);
+    for (let at = 0; at < chunk.length; ) at += (await this.guard(out.write(chunk, at, chunk.length - at))).bytesWritten;
   }
 
   /** Waits for `step`, or fails as soon as the zip does (a write failed, or it was aborted). */
