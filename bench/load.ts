@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ms, percentile, ratio, table } from './lib';
+import { cpuSeconds, ms, percentile, ratio, table } from './lib';
 
 const MAIN = path.resolve(__dirname, '../src/main.js');
 const OPERATORS = 50;
@@ -112,11 +112,8 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
       return { calls, floodCalls };
     };
 
-    /** CPU seconds the gateway process (with its in-process simulators) has used so far. */
-    const cpu = () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    };
+    // the gateway's CPU time includes its in-process simulators'
+    const cpu = () => cpuSeconds(child.pid!);
     const measured = async (flood: boolean) => {
       const before = cpu();
       const result = await run(flood);
