@@ -3,10 +3,11 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors';
 
 /**
- * A refusal is answered after this long: an operator whose script ignores Retry-After and calls
- * again at once then costs the gateway a few refusals a second, not thousands.
+ * A refusal is answered after this long (the least any Retry-After says): a script that ignores
+ * Retry-After and calls again at once then costs the gateway one refusal a second per
+ * connection, not dozens, and the others' look-ups keep the gateway's time.
  */
-const REFUSAL_DELAY_MS = 250;
+const REFUSAL_DELAY_MS = 1000;
 
 export interface RateLimitSettings {
   /**
