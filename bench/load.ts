@@ -1,11 +1,14 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { simulatorConnectors } from '../src/demo';
+import type { DemoCredentials } from '../simulators/index';
 import { cpuSeconds, ms, percentile, ratio, table } from './lib';
 
 const MAIN = path.resolve(__dirname, '../src/main.js');
+const SIMULATORS = path.resolve(__dirname, '../simulators/cli.js');
 const OPERATORS = 50;
 /** Subject look-ups one operator may make a minute in this run (DSR_RATE_LIMIT_SUBJECTS). */
 const SUBJECTS_PER_MINUTE = 60;
@@ -52,39 +55,45 @@ async function call(url: string, bearer: string, query: string, variables?: Reco
 const sleep = (msecs: number) => new Promise((r) => setTimeout(r, msecs));
 
 /**
- * 50 operators working at once against the demo (`npm start`'s gateway with its simulators, as its
- * own process) for a while: each looks a person up (a sample subject or an app user by id) or
- * lists requests, with a pause of 1.5 to 4.5 s between calls, as a person or a polite script
- * would. Run twice in the same run: alone, and with one more operator flooding `subject` with
- * FLOOD_CONCURRENCY calls at a time; the others' p99 is compared between the two.
+ * 50 operators working at once against the demo (`npm start`'s gateway as its own process, its
+ * simulators as another, as `npm run simulators` runs them: the systems are remote in production,
+ * and the gateway's CPU is then its own) for a while: each looks a person up (a sample subject or
+ * an app user by id) or lists requests, with a pause of 1.5 to 4.5 s between calls, as a person or
+ * a polite script would. Run twice in the same run: alone, and with one more operator flooding
+ * `subject` with FLOOD_CONCURRENCY calls at a time; the others' p99 is compared between the two.
  */
 export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
   const seconds = quick ? 4 : 20;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dsr-bench-load-'));
+  const simDir = path.join(dir, 'simulators');
+  mkdirSync(simDir);
   const operators = Array.from({ length: OPERATORS }, (_, i) => `op${i}:OPERATOR:${token(i)}`).concat(`flood:OPERATOR:${token('flood')}`);
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DSR_DATA_DIR: dir,
-      DSR_PORT: '0',
-      DSR_OPERATORS: operators.join(','),
-      DSR_HMAC_KEY: 'bench-hmac-key-0123456789abcdef0123',
-      DSR_RATE_LIMIT_SUBJECTS: String(SUBJECTS_PER_MINUTE),
-      DSR_RATE_LIMIT_SUBJECT_CALLS_AT_ONCE: String(CALLS_AT_ONCE),
-      DSR_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const children: ChildProcessWithoutNullStreams[] = [];
   try {
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /^GraphQL: (\S+)$/m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', () => reject(new Error('gateway exited')));
-    });
+    const sims = started(spawn(process.execPath, [SIMULATORS], { env: { PATH: process.env.PATH ?? '', DSR_DATA_DIR: simDir }, stdio: 'pipe' }), children);
+    await sims.line(/^credentials: /m);
+    const creds = JSON.parse(readFileSync(path.join(simDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
+    const configFile = path.join(dir, 'systems.json');
+    writeFileSync(configFile, JSON.stringify({ connectors: simulatorConnectors(creds) }));
+    const gateway = started(
+      spawn(process.execPath, [MAIN], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          DSR_DATA_DIR: dir,
+          DSR_CONFIG_FILE: configFile,
+          DSR_PORT: '0',
+          DSR_OPERATORS: operators.join(','),
+          DSR_HMAC_KEY: 'bench-hmac-key-0123456789abcdef0123',
+          DSR_RATE_LIMIT_SUBJECTS: String(SUBJECTS_PER_MINUTE),
+          DSR_RATE_LIMIT_SUBJECT_CALLS_AT_ONCE: String(CALLS_AT_ONCE),
+          DSR_LOG_LEVEL: 'warn',
+        },
+        stdio: 'pipe',
+      }),
+      children,
+    );
+    const url = (await gateway.line(/^GraphQL: (\S+)$/m))[1]!;
+    const child = gateway.proc;
     const samples = (JSON.parse(readFileSync(path.join(dir, 'demo-subjects.json'), 'utf8')) as { email: string }[]).map((s) => s.email);
 
     const run = async (flood: boolean) => {
@@ -128,7 +137,7 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
     const p99Flooded = percentile(times(flooded.calls), 99);
     const accepted = flooded.floodCalls.filter((c) => c.ok).length;
     const limited = flooded.floodCalls.filter((c) => c.limited).length;
-    console.log(`\n## Load: ${OPERATORS} operators at once for ${seconds} s against the demo (gateway as its own process, SQLite, simulators)`);
+    console.log(`\n## Load: ${OPERATORS} operators at once for ${seconds} s against the demo (gateway as its own process on SQLite, simulators as another)`);
     console.log(
       table([
         ['run', 'calls', 'errors', 'p50', 'p99', 'max', 'gateway CPU'],
@@ -157,8 +166,36 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
     }
     if (limited === 0) throw new Error('the flooding operator was never limited');
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((res) => child.on('exit', res));
+    for (const c of children.reverse()) {
+      if (c.exitCode !== null) continue;
+      const exited = new Promise((res) => c.on('exit', res));
+      c.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A started process (kept in `all` to be stopped), with a wait for a line it prints. */
+function started(proc: ChildProcessWithoutNullStreams, all: ChildProcessWithoutNullStreams[]) {
+  all.push(proc);
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.pipe(process.stderr);
+  return {
+    proc,
+    line: (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const check = () => {
+          const m = pattern.exec(out);
+          if (m) {
+            proc.stdout.off('data', check);
+            resolve(m);
+          }
+        };
+        proc.stdout.on('data', check);
+        proc.on('exit', () => reject(new Error(`${path.basename(String(proc.spawnargs[1]))} exited before it was ready`)));
+        check();
+      }),
+  };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAppDatabaseSeeded, seedAppDatabase } from '../simulators/app-db/seed';
-import { type RunningSimulators, SIMULATOR_IDS, startSimulators, writeDemoCredentials } from '../simulators/index';
+import { type DemoCredentials, type RunningSimulators, SIMULATOR_IDS, type SimulatorId, startSimulators, writeDemoCredentials } from '../simulators/index';
 import { buildWorld, sampleSubjects } from '../simulators/world';
 import type { Config, ConnectorSettings, OperatorSpec } from './config';
 import { createSqlDataSource, type DatabaseLocation } from './db/sql-datasource';
@@ -86,7 +86,13 @@ export async function startDemoSystems(config: Config): Promise<DemoSystems> {
   const simulators = await startSimulators({ dataDir: config.dataDir, users: config.demo.users, ports: config.simulators.ports });
   const creds = simulators.credentials();
   writeDemoCredentials(config.dataDir, creds);
-  const all: Record<string, ConnectorSettings> = {
+  const all = simulatorConnectors(creds);
+  return { simulators, connectors: Object.fromEntries(missing.map((id) => [id, all[id]!])) };
+}
+
+/** Connector settings for every built-in system, pointing at simulators with these credentials (demo-credentials.json). */
+export function simulatorConnectors(creds: DemoCredentials): Record<SimulatorId, ConnectorSettings> {
+  return {
     sendgrid: { kind: 'sendgrid', enabled: true, baseUrl: creds.sendgrid.baseUrl, apiKey: creds.sendgrid.key },
     limego: { kind: 'limego', enabled: true, baseUrl: creds.limego.baseUrl, apiKey: creds.limego.key },
     hogia: {
@@ -125,7 +131,6 @@ export async function startDemoSystems(config: Config): Promise<DemoSystems> {
       hostUserIds: creds.zoom.hostUserIds,
     },
   };
-  return { simulators, connectors: Object.fromEntries(missing.map((id) => [id, all[id]!])) };
 }
 
 /**
