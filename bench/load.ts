@@ -154,7 +154,7 @@ export async function benchLoad({ quick }: { quick: boolean }): Promise<void> {
       ]),
     );
     console.log(
-      `flooding operator: ${flooded.floodCalls.length} calls, ${accepted} answered, ${limited} refused with RATE_LIMITED/429 (limits: ${SUBJECTS_PER_MINUTE} subjects a minute, at most a sixth in ten seconds, ${CALLS_AT_ONCE} calls at once)`,
+      `flooding operator: ${flooded.floodCalls.length} calls, ${accepted} answered, ${limited} refused with RATE_LIMITED/429 (limits: ${SUBJECTS_PER_MINUTE} subjects a minute, at most ten in ten seconds, ${CALLS_AT_ONCE} calls at once)`,
     );
     console.log(`others' p99 with the flood against without: ${ratio(p99Flooded, p99Alone)}`);
     const problems = [...alone.calls, ...flooded.calls].filter((c) => c.problem).map((c) => c.problem!);

@@ -17,6 +17,7 @@ export class SubjectResolver {
   @Authorized(Role.OPERATOR)
   @Query(() => [Subject], { description: 'OPERATOR; audited; batched' })
   async subjects(@Ctx() ctx: GatewayContext, @Arg('inputs', () => [SubjectInput]) inputs: SubjectInput[]): Promise<Subject[]> {
+    ctx.services.subjects.checkBatch(inputs);
     const views = await ctx.services.limits.subjects(ctx.operator!.name, inputs.length, () => ctx.services.subjects.view(ctx.operator!, ctx.loaders, inputs));
     return views.map((v) => Subject.from(v));
   }

@@ -12,7 +12,7 @@ const REFUSAL_DELAY_MS = 1000;
 export interface RateLimitSettings {
   /**
    * Subjects one operator may look up per minute (`subject` counts 1, `subjects` its inputs), at
-   * most a sixth of them in any ten seconds.
+   * most a sixth of them (or ten, if more) in any ten seconds.
    */
   subjectsPerMinute: number;
   /** Downloads per minute from one client address. */
@@ -21,8 +21,9 @@ export interface RateLimitSettings {
   subjectCallsAtOnce: number;
 }
 
-/** The minute's subjects are spread over it: at most a sixth of them in any ten seconds. */
+/** The minute's subjects are spread over it: at most a sixth of them (or ten) in any ten seconds. */
 const SPREAD_SECONDS = 10;
+const SPREAD_FLOOR = 10;
 
 /**
  * Per-operator and per-client limits on the calls that read the most personal data, kept in this
@@ -39,7 +40,8 @@ export class RateLimits {
   constructor(settings: RateLimitSettings) {
     this.atOnce = settings.subjectCallsAtOnce;
     this.subjectLimiter = new RateLimiterMemory({ keyPrefix: 'subjects', points: settings.subjectsPerMinute, duration: 60 });
-    const spread = Math.ceil((settings.subjectsPerMinute * SPREAD_SECONDS) / 60);
+    const perMinute = settings.subjectsPerMinute;
+    const spread = Math.max(Math.ceil((perMinute * SPREAD_SECONDS) / 60), Math.min(perMinute, SPREAD_FLOOR));
     this.subjectSpread = new RateLimiterMemory({ keyPrefix: 'subjects-spread', points: spread, duration: SPREAD_SECONDS });
     this.downloadLimiter = new RateLimiterMemory({ keyPrefix: 'downloads', points: settings.downloadsPerMinute, duration: 60 });
   }

@@ -36,6 +36,12 @@ export class SubjectService {
     return this.keyed.hex(canonicalKey(key));
   }
 
+  /** A batch too large or empty is bad input (checked before anything is counted against a rate limit). */
+  checkBatch(inputs: readonly unknown[]): void {
+    if (inputs.length === 0) throw badInput('inputs must name at least one subject');
+    if (inputs.length > this.maxSubjectsPerCall) throw badInput(`At most ${this.maxSubjectsPerCall} subjects per call`);
+  }
+
   /**
    * Looks subjects up in every enabled system. Every read is audited: the audit events are written
    * while the systems are asked, and nothing is returned unless they were committed. The systems
@@ -46,8 +52,7 @@ export class SubjectService {
   }
 
   private async lookUp(operator: Operator, loaders: SystemLoaders, inputs: SubjectInputLike[]): Promise<SubjectView[]> {
-    if (inputs.length === 0) throw badInput('inputs must name at least one subject');
-    if (inputs.length > this.maxSubjectsPerCall) throw badInput(`At most ${this.maxSubjectsPerCall} subjects per call`);
+    this.checkBatch(inputs);
     const keys = inputs.map((input, i) => {
       try {
         return normaliseSubject(input);

@@ -32,7 +32,7 @@ describe('rate limits on subject look-ups', () => {
   });
 
   it('frees the place when a look-up fails, and counts subjects per minute', async () => {
-    const limits = new RateLimits({ subjectsPerMinute: 18, downloadsPerMinute: 10, subjectCallsAtOnce: 1 });
+    const limits = new RateLimits({ subjectsPerMinute: 3, downloadsPerMinute: 10, subjectCallsAtOnce: 1 });
     await expect(limits.subjects('op', 1, async () => { throw new Error('system down'); })).rejects.toThrow('system down');
     await expect(limits.subjects('op', 2, async () => 'ok')).resolves.toBe('ok');
     const over = await limits.subjects('op', 1, async () => 'ok').catch((e: unknown) => e);
