@@ -95,12 +95,11 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'dsr_process_' });
     const now = () => new Date().toISOString();
 
-    new Gauge({
+    this.readGauge({
       name: 'dsr_task_queue_depth',
       help: 'Tasks not finished, by scheduling state (due: waiting for a worker now; scheduled: due later, e.g. a retry or a file expiry; leased: running; blocked: waiting for other tasks or a person)',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      async collect() {
+      labelNames: ['state'],
+      read: async () => {
         const rows = await store
           .getRepository(DsrTaskEntity)
           .createQueryBuilder('t')
@@ -110,17 +109,15 @@ export class GatewayMetrics {
           .setParameter('now', now())
           .groupBy('1')
           .getRawMany<{ state: string; n: string | number }>();
-        this.reset();
-        for (const state of ['due', 'scheduled', 'leased', 'blocked']) this.set({ state }, Number(rows.find((r) => r.state === state)?.n ?? 0));
+        return ['due', 'scheduled', 'leased', 'blocked'].map((state) => ({ labels: { state }, value: Number(rows.find((r) => r.state === state)?.n ?? 0) }));
       },
     });
 
-    new Gauge({
+    this.readGauge({
       name: 'dsr_requests',
       help: 'Data subject requests in the store, by status and type',
-      labelNames: ['status', 'type'] as const,
-      registers: [this.registry],
-      async collect() {
+      labelNames: ['status', 'type'],
+      read: async () => {
         const rows = await store
           .getRepository(DsrRequestEntity)
           .createQueryBuilder('r')
@@ -130,17 +127,15 @@ export class GatewayMetrics {
           .groupBy('r.status')
           .addGroupBy('r.type')
           .getRawMany<{ status: string; type: string; n: string | number }>();
-        this.reset();
-        for (const r of rows) this.set({ status: r.status, type: r.type }, Number(r.n));
+        return rows.map((r) => ({ labels: { status: r.status, type: r.type }, value: Number(r.n) }));
       },
     });
 
-    new Gauge({
+    this.readGauge({
       name: 'dsr_requests_overdue',
       help: 'Open requests past their due date (GDPR Art. 12(3)), by type',
-      labelNames: ['type'] as const,
-      registers: [this.registry],
-      async collect() {
+      labelNames: ['type'],
+      read: async () => {
         const rows = await store
           .getRepository(DsrRequestEntity)
           .createQueryBuilder('r')
@@ -149,23 +144,32 @@ export class GatewayMetrics {
           .where('r.dueAt < :now AND r.status IN (:...open)', { now: now(), open: OPEN_STATUSES })
           .groupBy('r.type')
           .getRawMany<{ type: string; n: string | number }>();
-        this.reset();
-        for (const r of rows) this.set({ type: r.type }, Number(r.n));
+        return rows.map((r) => ({ labels: { type: r.type }, value: Number(r.n) }));
       },
     });
   }
 
   /** Steps waiting for a person past their own or their request's deadline, per system that can wait for one. */
   watchOverdueManualSteps(source: () => Promise<{ system: string; overdue: number }[]>): void {
-    new Gauge({
+    this.readGauge({
       name: 'dsr_manual_steps_overdue',
       help: 'Steps waiting for a person past their own deadline or their request’s, by system',
-      labelNames: ['system'] as const,
+      labelNames: ['system'],
+      read: async () => (await source()).map((c) => ({ labels: { system: c.system }, value: c.overdue })),
+    });
+  }
+
+  /** A gauge read afresh at each scrape: the series `read` returns replace the previous ones. */
+  private readGauge(spec: { name: string; help: string; labelNames: string[]; read: () => Promise<{ labels: Record<string, string>; value: number }[]> }): void {
+    new Gauge({
+      name: spec.name,
+      help: spec.help,
+      labelNames: spec.labelNames,
       registers: [this.registry],
       async collect() {
-        const counts = await source();
+        const series = await spec.read();
         this.reset();
-        for (const c of counts) this.set({ system: c.system }, c.overdue);
+        for (const { labels, value } of series) this.set(labels, value);
       },
     });
   }

@@ -3,7 +3,7 @@ import { adAudiences, sampleSubjects, type SampleSubject } from '../../simulator
 import { AudienceRemovalEntity } from '../../src/entities/audience-removal.entity';
 import { DsrTaskEntity } from '../../src/entities/dsr-task.entity';
 import { unzip } from '../exports/support';
-import { startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
+import { requestSteps, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -12,7 +12,6 @@ const REQUEST = `query($id: ID!) { request(id: $id) {
   tasks { system status attempts lastError note verifiedAt }
   erasureReport { completedAt systems { system status verifiedAt note } }
 } }`;
-const SUBMIT = 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id status } }';
 
 interface SimAudiences {
   audiences: { id: string; members: string[] }[];
@@ -28,22 +27,7 @@ describe('ad audiences: LinkedIn and Google Ads', () => {
   let samples: SampleSubject[];
   const sample = (ref: string) => samples.find((s) => s.ref === ref)!;
   const sha = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-  const get = async (id: string) => (await gw.gql(TOKENS.OPERATOR, REQUEST, { id })).data.request;
-  const submit = async (input: Record<string, unknown>) => {
-    const res = await gw.gql(TOKENS.OPERATOR, SUBMIT, { input: { verification: 'signed letter, ID checked', ...input } });
-    expect(res.errors).toBeUndefined();
-    return res.data.submitRequest as { id: string; status: string };
-  };
-  const until = async (id: string, statuses: string[], ms = 240_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const r = await get(id);
-      if (statuses.includes(r.status)) return r;
-      if (Date.now() > end) throw new Error(`request still ${r.status}: ${JSON.stringify(r.tasks)}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
-  const task = (r: any, id: string) => r.tasks.find((t: any) => t.system === id);
+  const { get, submit, until, task } = requestSteps(() => gw, REQUEST, { waitMs: 240_000 });
   const simState = async (id: 'linkedin' | 'googleads'): Promise<SimAudiences> =>
     (await fetch(`${gw.simulators!.credentials()[id].baseUrl}/__sim/state/audiences`)).json() as Promise<SimAudiences>;
   const recorded = (requestId: string) => gw.gateway.store.getRepository(AudienceRemovalEntity).find({ where: { requestId }, order: { system: 'ASC', audience: 'ASC' } });

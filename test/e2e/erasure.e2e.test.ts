@@ -1,6 +1,6 @@
 import { sampleSubjects, type SampleSubject } from '../../simulators/world';
 import { createSqlDataSource, parseDatabaseUrl } from '../../src/db/sql-datasource';
-import { codes, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
+import { codes, requestSteps, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
 
 const REQUEST = `query($id: ID!) { request(id: $id) {
   id type status completedAt approvedBy subject { kind value source }
@@ -16,25 +16,10 @@ describe('erasure, restriction, objection and rectification', () => {
   let gw: TestGateway;
   let samples: SampleSubject[];
   const sample = (ref: string) => samples.find((s) => s.ref === ref)!;
-  const get = async (id: string) => (await gw.gql(TOKENS.OPERATOR, REQUEST, { id })).data.request;
-  const submit = async (input: Record<string, unknown>, token: string = TOKENS.OPERATOR) => {
-    const res = await gw.gql(token, SUBMIT, { input: { verification: 'signed letter, ID checked', ...input } });
-    expect(res.errors).toBeUndefined();
-    return res.data.submitRequest as { id: string; status: string };
-  };
+  const { get, submit, until, task } = requestSteps(() => gw, REQUEST);
   const approve = (id: string, token: string = TOKENS.APPROVER) => gw.gql(token, 'mutation($id: ID!) { approveRequest(id: $id) { status approvedBy } }', { id });
-  const until = async (id: string, statuses: string[], ms = 60_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const r = await get(id);
-      if (statuses.includes(r.status)) return r;
-      if (Date.now() > end) throw new Error(`request still ${r.status}: ${JSON.stringify(r.tasks)}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
   const view = async (input: Record<string, string>) => (await gw.gql(TOKENS.OPERATOR, VIEW, { input })).data.subject;
   const system = (subject: any, id: string) => subject.systems.find((s: any) => s.system === id);
-  const task = (r: any, id: string) => r.tasks.find((t: any) => t.system === id);
   const sim = (id: 'sendgrid' | 'limego' | 'hogia') => gw.simulators!.credentials()[id].baseUrl;
   const appSql = async (sql: string, params: unknown[] = []) => {
     const ds = createSqlDataSource(parseDatabaseUrl(gw.appUrl));

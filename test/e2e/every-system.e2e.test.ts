@@ -4,15 +4,13 @@ import path from 'node:path';
 import { sampleSubjects, type SampleSubject } from '../../simulators/world';
 import { AudienceRemovalEntity } from '../../src/entities/audience-removal.entity';
 import { unzip } from '../exports/support';
-import { startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
+import { requestSteps, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
 
 const REQUEST = `query($id: ID!) { request(id: $id) {
   id type status
   tasks { system status note verifiedAt }
   erasureReport { completedAt systems { system status verifiedAt recordsDeleted confirmedBy evidence note } }
 } }`;
-const SUBMIT = 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id status } }';
-const CONFIRM = 'mutation($id: ID!, $s: String!, $e: String!) { confirmManualStep(requestId: $id, system: $s, evidence: $e) { status } }';
 const MANUAL = ['hogia-lon', 'office365', 'teams'];
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
@@ -27,22 +25,10 @@ describe('a person known to every system', () => {
   let gw: TestGateway;
   let samples: SampleSubject[];
   let anna: SampleSubject;
-  const get = async (id: string) => (await gw.gql(TOKENS.OPERATOR, REQUEST, { id })).data.request;
-  const submit = async (input: Record<string, unknown>) => {
-    const res = await gw.gql(TOKENS.OPERATOR, SUBMIT, { input: { verification: 'BankID, in person', ...input } });
-    expect(res.errors).toBeUndefined();
-    return res.data.submitRequest.id as string;
-  };
-  const until = async (id: string, statuses: string[], ms = 240_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const r = await get(id);
-      if (statuses.includes(r.status)) return r;
-      if (Date.now() > end) throw new Error(`request still ${r.status}: ${JSON.stringify(r.tasks)}`);
-      await new Promise((res) => setTimeout(res, 150));
-    }
-  };
-  const confirm = async (id: string, system: string, evidence: string) => expect((await gw.gql(TOKENS.OPERATOR, CONFIRM, { id, s: system, e: evidence })).errors).toBeUndefined();
+  const steps = requestSteps(() => gw, REQUEST, { verification: 'BankID, in person', waitMs: 240_000 });
+  const { get, until } = steps;
+  const submit = async (input: Record<string, unknown>) => (await steps.submit(input)).id;
+  const confirm = async (id: string, system: string, evidence: string) => expect((await steps.confirm(id, system, evidence)).errors).toBeUndefined();
   const sim = (id: 'linkedin' | 'googleads' | 'zoom' | 'limego') => gw.simulators!.credentials()[id].baseUrl;
   const everySystem = () => gw.gateway.services.registry.connectors.map((c) => c.id).sort();
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sampleSubjects, type SampleSubject } from '../../simulators/world';
 import type { Manifest } from '../../src/exports/manifest';
 import { sha256, unzip } from '../exports/support';
-import { codes, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
+import { codes, requestSteps, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
 
 const REQUEST = `query($id: ID!) { request(id: $id) {
   id type status dueAt completedAt
@@ -11,8 +11,6 @@ const REQUEST = `query($id: ID!) { request(id: $id) {
   erasureReport { completedAt systems { system status note verifiedAt confirmedBy confirmedAt evidence } }
   export { entries }
 } }`;
-const SUBMIT = 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id status } }';
-const CONFIRM = 'mutation($id: ID!, $s: String!, $e: String!) { confirmManualStep(requestId: $id, system: $s, evidence: $e) { status } }';
 const MANUAL = ['hogia-lon', 'office365', 'teams'];
 const NO_SUCH_REQUEST = '00000000-0000-4000-8000-000000000000';
 
@@ -30,23 +28,7 @@ describe('systems without an API (manual steps)', () => {
   let gw: TestGateway;
   let samples: SampleSubject[];
   const sample = (ref: string) => samples.find((s) => s.ref === ref)!;
-  const get = async (id: string, token: string = TOKENS.OPERATOR) => (await gw.gql(token, REQUEST, { id })).data.request;
-  const submit = async (input: Record<string, unknown>) => {
-    const res = await gw.gql(TOKENS.OPERATOR, SUBMIT, { input: { verification: 'signed letter, ID checked', ...input } });
-    expect(res.errors).toBeUndefined();
-    return res.data.submitRequest as { id: string; status: string };
-  };
-  const until = async (id: string, statuses: string[], ms = 60_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const r = await get(id);
-      if (statuses.includes(r.status)) return r;
-      if (Date.now() > end) throw new Error(`request still ${r.status}: ${JSON.stringify(r.tasks)}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
-  const task = (r: any, id: string) => r.tasks.find((t: any) => t.system === id);
-  const confirm = (id: string, system: string, evidence: string) => gw.gql(TOKENS.OPERATOR, CONFIRM, { id, s: system, e: evidence });
+  const { get, submit, until, task, confirm } = requestSteps(() => gw, REQUEST);
   const upload = async (requestId: string, system: string, file: { bytes: Buffer; type?: string; name: string }, token: string | null = TOKENS.OPERATOR) => {
     const form = new FormData();
     form.append('file', new Blob([file.bytes], { type: file.type ?? '' }), file.name);

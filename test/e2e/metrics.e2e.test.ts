@@ -1,9 +1,8 @@
 import { sampleSubjects, type SampleSubject } from '../../simulators/world';
 import { DsrTaskEntity } from '../../src/entities/dsr-task.entity';
-import { startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
+import { requestSteps, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
 
 const METRICS_TOKEN = 'metrics-scrape-token-0123456789';
-const SUBMIT = 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id status } }';
 const STATUS = 'query($id: ID!) { request(id: $id) { status tasks { system status } } }';
 
 /** Parses the Prometheus text format into "name{labels}" -> value (labels as written, sorted by the client). */
@@ -29,20 +28,9 @@ describe('GET /metrics', () => {
     const text = await res.text();
     return { text, values: parse(text) };
   };
-  const until = async (id: string, statuses: string[], ms = 60_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const r = (await gw.gql(TOKENS.OPERATOR, STATUS, { id })).data.request;
-      if (statuses.includes(r.status)) return r;
-      if (Date.now() > end) throw new Error(`request still ${r.status}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
-  const submit = async (input: Record<string, unknown>) => {
-    const res = await gw.gql(TOKENS.OPERATOR, SUBMIT, { input: { verification: 'signed letter, ID checked', ...input } });
-    expect(res.errors).toBeUndefined();
-    return res.data.submitRequest.id as string;
-  };
+  const steps = requestSteps(() => gw, STATUS);
+  const { until } = steps;
+  const submit = async (input: Record<string, unknown>) => (await steps.submit(input)).id;
 
   beforeAll(async () => {
     gw = await startTestGateway({

@@ -1,6 +1,6 @@
 import { sampleSubjects, type SampleSubject } from '../../simulators/world';
 import { unzip } from '../exports/support';
-import { startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
+import { requestSteps, startTestGateway, TOKENS, type TestGateway } from '../support/gateway';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 
@@ -9,29 +9,13 @@ const REQUEST = `query($id: ID!) { request(id: $id) {
   tasks { system status lastError note recordsDeleted verifiedAt }
   erasureReport { completedAt systems { system status recordsDeleted verifiedAt } }
 } }`;
-const SUBMIT = 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id status } }';
 
 /** Zoom webinar registrants end to end: the data map, an access export and an erasure, against the simulator. */
 describe('zoom: webinar registrants', () => {
   let gw: TestGateway;
   let samples: SampleSubject[];
   const sample = (ref: string) => samples.find((s) => s.ref === ref)!;
-  const get = async (id: string) => (await gw.gql(TOKENS.OPERATOR, REQUEST, { id })).data.request;
-  const submit = async (input: Record<string, unknown>) => {
-    const res = await gw.gql(TOKENS.OPERATOR, SUBMIT, { input: { verification: 'signed letter, ID checked', ...input } });
-    expect(res.errors).toBeUndefined();
-    return res.data.submitRequest as { id: string; status: string };
-  };
-  const until = async (id: string, statuses: string[], ms = 90_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const r = await get(id);
-      if (statuses.includes(r.status)) return r;
-      if (Date.now() > end) throw new Error(`request still ${r.status}: ${JSON.stringify(r.tasks)}`);
-      await new Promise((res) => setTimeout(res, 200));
-    }
-  };
-  const task = (r: any, id: string) => r.tasks.find((t: any) => t.system === id);
+  const { submit, until, task } = requestSteps(() => gw, REQUEST, { waitMs: 90_000 });
   const zoomSim = () => gw.simulators!.credentials().zoom.baseUrl;
   const registrations = async (email: string) =>
     (await (await fetch(`${zoomSim()}/__sim/state/registrants?email=${encodeURIComponent(email)}`)).json()) as { webinar_id: number; registrant: { id: string } }[];

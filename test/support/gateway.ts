@@ -149,3 +149,35 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
 export function codes(result: GqlResult): (string | undefined)[] {
   return (result.errors ?? []).map((e) => e.extensions?.code);
 }
+
+const SUBMIT_REQUEST = 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id status } }';
+const CONFIRM_MANUAL_STEP = 'mutation($id: ID!, $s: String!, $e: String!) { confirmManualStep(requestId: $id, system: $s, evidence: $e) { status } }';
+
+/**
+ * Requests on a test gateway (as the OPERATOR unless told): submit one, read it with `query` (which takes $id),
+ * wait for a status, confirm a manual step. `gw` is read at each call (it starts in beforeAll).
+ */
+export function requestSteps(gw: () => TestGateway, query: string, opts: { verification?: string; waitMs?: number } = {}) {
+  const get = async (id: string, token: string = TOKENS.OPERATOR) => (await gw().gql(token, query, { id })).data.request;
+  return {
+    get,
+    submit: async (input: Record<string, unknown>, token: string = TOKENS.OPERATOR): Promise<{ id: string; status: string }> => {
+      const res = await gw().gql(token, SUBMIT_REQUEST, { input: { verification: opts.verification ?? 'signed letter, ID checked', ...input } });
+      expect(res.errors).toBeUndefined();
+      return res.data.submitRequest;
+    },
+    /** The request once its status is one of `statuses`. */
+    until: async (id: string, statuses: string[], ms = opts.waitMs ?? 60_000): Promise<any> => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const r = await get(id);
+        if (statuses.includes(r.status)) return r;
+        if (Date.now() > end) throw new Error(`request still ${r.status}: ${JSON.stringify(r.tasks)}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    },
+    /** The request's task for one system. */
+    task: (r: { tasks: { system: string }[] }, system: string): any => r.tasks.find((t) => t.system === system),
+    confirm: (id: string, system: string, evidence: string): Promise<GqlResult> => gw().gql(TOKENS.OPERATOR, CONFIRM_MANUAL_STEP, { id, s: system, e: evidence }),
+  };
+}
