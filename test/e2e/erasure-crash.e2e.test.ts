@@ -83,8 +83,17 @@ describe('an erasure interrupted by SIGKILL', () => {
       expect(jobs.split(email).length - 1).toBeGreaterThanOrEqual(1);
       if (doneBefore.has('sendgrid')) expect(jobs.split(email).length - 1).toBe(1);
       const app = r.tasks.find((t: any) => t.system === 'app');
-      expect(app.status).toBe('SUCCEEDED');
-      expect(app.recordsDeleted).toBeGreaterThan(0);
+      if (doneBefore.has('app') || app.attempts === 1) {
+        expect(app.status).toBe('SUCCEEDED');
+        expect(app.recordsDeleted).toBeGreaterThan(0);
+      } else {
+        // killed in the app's step: its delete may have committed before the task recorded it, and
+        // the step run again then finds nothing (the app database and the store commit apart)
+        expect(['SUCCEEDED', 'NOT_FOUND']).toContain(app.status);
+      }
+      // either way the app holds nothing of her any more
+      const view = await gql(url2, TOKENS.OPERATOR, `{ subject(input: {email: "${email}"}) { systems { system status } } }`);
+      expect(view.subject.systems.find((s: any) => s.system === 'app').status).toBe('NOT_FOUND');
     } finally {
       second.proc.kill('SIGTERM');
       await second.exited;
