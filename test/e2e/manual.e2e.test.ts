@@ -282,10 +282,13 @@ describe('systems without an API (manual steps)', () => {
     const uploads = path.join(gw.dataDir, 'uploads', fresh.id);
     expect(readdirSync(uploads)).toHaveLength(1);
     await gw.gateway.store.query("UPDATE dsr_tasks SET run_after = ? WHERE request_id = ? AND kind = 'expire-export'", [new Date(Date.now() - 1000).toISOString(), fresh.id]);
+    const zip = path.join(gw.dataDir, 'exports', `${fresh.id}.zip`);
+    const rows = () => gw.gateway.store.query('SELECT id FROM manual_uploads WHERE request_id = ?', [fresh.id]) as Promise<unknown[]>;
+    // the expiry removes the files and the rows one after another: wait for the whole of it
     const end = Date.now() + 30_000;
-    while (existsSync(uploads) && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
+    while ((existsSync(uploads) || existsSync(zip) || (await rows()).length > 0) && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
     expect(existsSync(uploads)).toBe(false);
-    expect(existsSync(path.join(gw.dataDir, 'exports', `${fresh.id}.zip`))).toBe(false);
-    expect(await gw.gateway.store.query('SELECT id FROM manual_uploads WHERE request_id = ?', [fresh.id])).toEqual([]);
+    expect(existsSync(zip)).toBe(false);
+    expect(await rows()).toEqual([]);
   });
 });
