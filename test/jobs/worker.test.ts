@@ -233,6 +233,8 @@ describe(`Worker on ${TEST_DATABASE}`, () => {
     const done = await untilDone(remote!.id);
     expect(done).toMatchObject({ status: 'SUCCEEDED', note: 'job done', attempts: 1 });
     expect(seen).toEqual([0, 1, 2]);
+    // onSettled runs just after the row is marked done
+    await until(async () => settled.includes('remote:SUCCEEDED'));
     expect(settled.filter((s) => s.startsWith('remote'))).toEqual(['remote:RUNNING', 'remote:RUNNING', 'remote:SUCCEEDED']);
   });
 
