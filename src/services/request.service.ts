@@ -7,6 +7,7 @@ import { DsrRequestEntity } from '../entities/dsr-request.entity';
 import { DsrTaskEntity } from '../entities/dsr-task.entity';
 import { RequestIdentifierEntity } from '../entities/request-identifier.entity';
 import { isUniqueViolation, retryTransient } from '../db/retry';
+import { insertInSlices } from '../db/insert';
 import { badInput, DsrError, ErrorCode } from '../errors';
 import type { AuditService } from './audit.service';
 import { dueDate } from './deadline';
@@ -171,8 +172,8 @@ export class RequestService {
       try {
         await retryTransient(() =>
           this.ds.transaction(async (m) => {
-            await m.getRepository(DsrRequestEntity).insert(requests);
-            await m.getRepository(DsrTaskEntity).insert(requests.flatMap((r) => this.plan(r)));
+            await insertInSlices(m.getRepository(DsrRequestEntity), requests);
+            await insertInSlices(m.getRepository(DsrTaskEntity), requests.flatMap((r) => this.plan(r)));
             for (const [i, r] of requests.entries()) await this.tombstones.index(r.id, fresh[i]!.identifiers, m);
           }),
         );

@@ -255,3 +255,31 @@ describe('retention: the scheduled sweep', () => {
     for (const e of stored.data.requests.edges) expect(e.node).toEqual({ origin: 'RETENTION', status: 'AWAITING_APPROVAL', submittedBy: 'retention-schedule' });
   });
 });
+
+/** A sweep as large as the demo's: every system of the demo company, more proposals than one transaction takes. */
+describe('retention sweep over every system of the demo company', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ users: 1500, simulators: true, manualSystems: true });
+  });
+  afterAll(() => gw?.close());
+
+  it('creates one request per person past a rule, over a thousand tasks at once, and none the second time', async () => {
+    const dry = (await gw.gql(TOKENS.OPERATOR, SWEEP, { dryRun: true })).data.runRetentionSweep;
+    // more than the 100 requests (with 12 tasks each) a sweep creates per transaction
+    expect(dry.candidates).toBeGreaterThan(100);
+
+    const res = await gw.gql(TOKENS.OPERATOR, SWEEP, { dryRun: false });
+    expect(res.errors).toBeUndefined();
+    const swept = res.data.runRetentionSweep;
+    expect(swept).toMatchObject({ dryRun: false, candidates: dry.candidates, created: dry.candidates, skipped: 0 });
+    expect(new Set(swept.requests.map((r: any) => r.id)).size).toBe(dry.candidates);
+
+    const stored = await gw.gql(TOKENS.OPERATOR, '{ requests(first: 1, type: [ERASURE]) { totalCount edges { node { id tasks { system } } } } }');
+    expect(stored.data.requests.totalCount).toBe(dry.candidates);
+    expect(stored.data.requests.edges[0].node.tasks.length).toBeGreaterThanOrEqual(10);
+
+    const again = (await gw.gql(TOKENS.OPERATOR, SWEEP, { dryRun: false })).data.runRetentionSweep;
+    expect(again).toMatchObject({ created: 0, skipped: dry.candidates });
+  });
+});
