@@ -22,9 +22,15 @@ export type LegalBasis = 'CONSENT' | 'CONTRACT' | 'LEGAL_OBLIGATION' | 'LEGITIMA
 export type Capability = 'ACCESS' | 'ERASURE' | 'RECTIFICATION' | 'RESTRICTION' | 'MARKETING_SUPPRESSION' | 'MANUAL_STEPS';
 
 export interface FieldDescriptor {
+  /** A top-level key of the dataset's records (exports keep or leave out a field whole). */
   name: string;
   category: string;
   provenance: Provenance;
+  /**
+   * What a nested field (an object, or a list of objects) holds, for the data map and the Art. 15
+   * categories and sources. Their names are descriptive (`Email` for a channel of that type).
+   */
+  parts?: readonly FieldDescriptor[];
 }
 
 export interface DatasetDescriptor {

@@ -4,7 +4,7 @@
  * decision-making, transfer safeguards, and the person's rights including the right to complain
  * to the supervisory authority (IMY).
  */
-import type { LegalBasis, Provenance, SystemDescriptor } from '../connectors/connector';
+import type { FieldDescriptor, LegalBasis, Provenance, SystemDescriptor } from '../connectors/connector';
 
 /** A descriptor that may also declare automated decision-making (Art. 22). */
 export interface ExportSystemDescriptor extends SystemDescriptor {
@@ -125,9 +125,12 @@ export const NO_AUTOMATED_DECISIONS = 'none';
 
 const unique = <T>(values: Iterable<T>): T[] => [...new Set(values)];
 
+/** The fields with what their nested fields hold, for categories and sources. */
+const withParts = (fields: readonly FieldDescriptor[]): FieldDescriptor[] => fields.flatMap((f) => [f, ...withParts(f.parts ?? [])]);
+
 /** The Art. 15 information of one system, from its descriptor. */
 export function art15Information(systemId: string, descriptor: ExportSystemDescriptor): Art15Information {
-  const fields = descriptor.datasets.flatMap((d) => d.fields);
+  const fields = descriptor.datasets.flatMap((d) => withParts(d.fields));
   const provenances = (['PROVIDED', 'OBSERVED', 'DERIVED'] as const).filter((p) => fields.some((f) => f.provenance === p));
   const adm = descriptor.automatedDecisionMaking?.trim();
   return {
@@ -151,8 +154,8 @@ export function art15Information(systemId: string, descriptor: ExportSystemDescr
       purposes: [...d.purposes],
       legalBasis: d.legalBasis,
       retention: d.retention,
-      categories: unique(d.fields.map((f) => f.category)),
-      sources: (['PROVIDED', 'OBSERVED', 'DERIVED'] as const).filter((p) => d.fields.some((f) => f.provenance === p)),
+      categories: unique(withParts(d.fields).map((f) => f.category)),
+      sources: (['PROVIDED', 'OBSERVED', 'DERIVED'] as const).filter((p) => withParts(d.fields).some((f) => f.provenance === p)),
     })),
     rights: SUBJECT_RIGHTS.map((r) => ({ ...r })),
     rightToComplain: { ...IMY, text: { ...IMY.text } },

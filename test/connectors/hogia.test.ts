@@ -357,9 +357,20 @@ describe('hogia descriptor and typed views', () => {
     expect(contacts).toMatchObject({ name: 'contacts', legalBasis: 'CONTRACT' });
     expect(invoices).toMatchObject({ name: 'invoices', legalBasis: 'LEGAL_OBLIGATION', retention: INVOICE_RETENTION });
     expect(INVOICE_RETENTION).toBe('through the 7th calendar year after the fiscal year ends, bokföringslagen 7 kap. 2 §');
-    const categories = system.datasets.flatMap((d) => d.fields.map((f) => f.category));
+    const categories = system.datasets.flatMap((d) => d.fields.flatMap((f) => [f, ...(f.parts ?? [])]).map((f) => f.category));
     for (const c of ['contact.email', 'contact.phone', 'identity.name', 'identity.national_id', 'financial.invoice', 'financial.amount']) {
       expect(categories).toContain(c);
+    }
+  });
+
+  it('declares every field the records hold, by its top-level name', async () => {
+    const hogia = connector();
+    const [snapshot] = await collect(hogia, [{ email: [normaliseEmail(ANNA.email)], customerNumber: [SOFIA.ids.customerNumber!] }]);
+    for (const dataset of hogia.system.datasets) {
+      const records = snapshot!.datasets.find((d) => d.name === dataset.name)!.records;
+      expect(records.length).toBeGreaterThan(0);
+      const keys = new Set(records.flatMap((r) => Object.keys(r)));
+      expect([...keys].sort()).toEqual(dataset.fields.map((f) => f.name).sort());
     }
   });
 

@@ -106,8 +106,18 @@ describe('requests: access and portability exports', () => {
     expect(enrolments.length).toBeGreaterThan(0);
     for (const e of enrolments) expect(Object.keys(e)).not.toEqual(expect.arrayContaining(['progress_percent']));
     expect(entries.has('hogia/invoices.json')).toBe(false); // a legal obligation, not consent or contract
+    // the contact details she gave the invoicing system are hers to take along; its ids are not
+    const contacts = JSON.parse(entries.get('hogia/contacts.json')!.toString('utf8'));
+    expect(contacts.length).toBeGreaterThan(0);
+    for (const c of contacts) {
+      expect(c.contactChannels.some((ch: { type: string; value: string }) => ch.type === 'Email' && ch.value.toLowerCase() === anna().email)).toBe(true);
+      expect(c).not.toHaveProperty('id');
+      expect(c).not.toHaveProperty('version');
+    }
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
     expect(JSON.stringify(manifest.portability)).toMatch(/PROVIDED|provided/);
+    // every field the systems returned is declared in their data maps
+    expect(JSON.stringify(manifest.systems.map((s: any) => s.portability))).not.toMatch(/UNDECLARED/);
   });
 
   it('a system that is down makes the request PARTIALLY_COMPLETED; retryRequest finishes it once it is back', async () => {
