@@ -160,6 +160,11 @@ export interface Connector {
   /** Applies corrections (Art. 16); unknown or read-only fields are refused before anything changes. */
   rectify?(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome>;
   /**
+   * Checks corrections as `rectify` would, without reading or changing anything: a request whose
+   * changes a system would refuse is refused when it is submitted (throws BAD_USER_INPUT).
+   */
+  checkChanges?(changes: FieldChange[]): void;
+  /**
    * Subjects whose data in this system is past its retention rule at `now`, a page at a time in a
    * stable order (keyset: `after` is the `cursor` of the last one seen). Reads identifiers and
    * dates only, never a whole list into memory. `totalCount` is counted when `count` is not false.

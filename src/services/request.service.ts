@@ -267,7 +267,7 @@ export class RequestService {
     }
     const changes = input.changes ?? [];
     if (changes.length < 1 || changes.length > 50) throw badInput('a RECTIFICATION request needs 1-50 changes');
-    return changes.map((c, i) => {
+    const checked = changes.map((c, i) => {
       const connector = this.registry.get(c.system);
       if (!connector) throw badInput(`changes[${i}].system is not an enabled system`);
       if (!connector.rectify && !connector.manualInstructions?.('RECTIFICATION')) throw badInput(`changes[${i}]: ${c.system} cannot be corrected`);
@@ -277,6 +277,11 @@ export class RequestService {
       }
       return { system: c.system, field: c.field, value: c.value };
     });
+    // each system checks its own corrections as it will apply them (fields it corrects, values it accepts)
+    for (const system of new Set(checked.map((c) => c.system))) {
+      this.registry.get(system)!.checkChanges?.(checked.filter((c) => c.system === system).map(({ field, value }) => ({ field, value })));
+    }
+    return checked;
   }
 
   private sameRequest(existing: DsrRequestEntity, type: string, subjectRef: string): DsrRequestEntity {

@@ -186,9 +186,16 @@ describe('requests: access and portability exports', () => {
       { type: 'ACCESS', subject: { email: 'a@b.se' }, verification: '' },
       { type: 'ACCESS', subject: { email: 'a@b.se' }, receivedAt: future },
       { type: 'ACCESS', subject: { email: 'a@b.se' }, changes: [{ system: 'app', field: 'first_name', value: 'X' }] },
+      // corrections a system would refuse are refused now, not when its step runs
+      { type: 'RECTIFICATION', subject: { email: 'a@b.se' }, changes: [{ system: 'app', field: 'password', value: 'secret-value-1' }] },
+      { type: 'RECTIFICATION', subject: { email: 'a@b.se' }, changes: [{ system: 'app', field: 'phone', value: 'secret-value-2' }] },
+      { type: 'RECTIFICATION', subject: { email: 'a@b.se' }, changes: [{ system: 'sendgrid', field: 'email', value: 'c@d.se' }] },
+      { type: 'RECTIFICATION', subject: { email: 'a@b.se' }, changes: [{ system: 'hogia', field: 'surName', value: 'Ek' }, { system: 'hogia', field: 'surName', value: 'Ek' }] },
+      { type: 'RECTIFICATION', subject: { email: 'a@b.se' }, changes: [{ system: 'app', field: 'first_name', value: 'Ann' }, { system: 'limego', field: 'notes', value: 'x' }] },
     ]) {
       const res = await submit(input as Record<string, unknown>);
       expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+      expect(JSON.stringify(res.errors)).not.toMatch(/secret-value/);
     }
     expect((await gw.gql(TOKENS.OPERATOR, '{ requests { totalCount } }')).data.requests.totalCount).toBe(before);
   });

@@ -455,6 +455,10 @@ export class AppConnector implements Connector {
    * anything is written, then all are applied in one UPDATE. An email another account already
    * uses is refused (CONFLICT).
    */
+  checkChanges(changes: FieldChange[]): void {
+    validateChanges(changes);
+  }
+
   async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
     const values = validateChanges(changes);
     signal.throwIfAborted();

@@ -177,6 +177,10 @@ export class HogiaConnector implements Connector {
    * Corrects givenName, surName, email and phone on the subject's own contact records. Every change
    * is checked first (BAD_USER_INPUT before any call); then one PUT per record that differs.
    */
+  checkChanges(changes: FieldChange[]): void {
+    parseRectification(changes);
+  }
+
   async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
     const rectification = parseRectification(changes);
     const [contacts] = await this.contactsOf([subject], signal);

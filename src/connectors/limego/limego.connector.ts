@@ -127,6 +127,10 @@ export class LimeGoConnector implements Connector {
     return this.manualStep(subject, MANUAL_INSTRUCTIONS.OBJECTION, signal);
   }
 
+  checkChanges(changes: FieldChange[]): void {
+    checkCorrections(changes);
+  }
+
   /** Checks the corrections first (BAD_USER_INPUT before any call); the note names the fields, never values. */
   async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
     const fields = checkCorrections(changes);

@@ -228,6 +228,10 @@ export class SendGridConnector implements Connector {
    * adding another). Other fields, empty values and values SendGrid would refuse are refused
    * before anything is read or changed. A contact already as asked is not sent again.
    */
+  checkChanges(changes: FieldChange[]): void {
+    rectification(changes);
+  }
+
   async rectify(subject: SubjectKey, changes: FieldChange[], caller: AbortSignal): Promise<ActionOutcome> {
     const wanted = rectification(changes);
     const signal = forManyCalls(caller);
