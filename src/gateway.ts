@@ -105,8 +105,9 @@ export async function createGateway({ config, logger, operators, hmacKey }: Gate
     // one worker loop on SQLite (one writer); several on MySQL, where leases keep them apart
     concurrency: config.store.kind === 'sqlite' ? 1 : config.workers.concurrency,
     logger,
-    onSettled: (task) => {
+    onSettled: async (task) => {
       metrics.tasksRun.inc({ kind: task.kind, status: task.status });
+      await requests.auditFailure(task);
       return requests.advance(task.requestId);
     },
   });

@@ -474,6 +474,18 @@ export class RequestService {
    * system finished -> package ready; package done -> COMPLETED, or PARTIALLY_COMPLETED when a
    * system failed.
    */
+  /**
+   * A step that failed for good goes into the audit trail beside the steps that succeeded
+   * (`request.<type>.<system>.failed`; the error stays on the task, it may name the system's answer).
+   */
+  async auditFailure(task: DsrTaskEntity): Promise<void> {
+    if (task.status !== 'FAILED') return;
+    const r = await this.ds.getRepository(DsrRequestEntity).findOne({ select: { id: true, type: true, subjectRef: true }, where: { id: task.requestId } });
+    if (!r) return;
+    const step = task.kind === 'system' ? task.system : task.kind;
+    await this.audit.record({ actor: 'gateway', action: `request.${r.type.toLowerCase()}.${step}.failed`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef });
+  }
+
   async advance(requestId: string): Promise<void> {
     let woke = false;
     await retryTransient(() =>

@@ -129,6 +129,10 @@ describe('requests: access and portability exports', () => {
       const sg = partial.tasks.find((t: any) => t.system === 'sendgrid');
       expect(sg).toMatchObject({ status: 'FAILED', attempts: 2 });
       expect(sg.lastError).toMatch(/sendgrid/);
+      // the failure is in the audit trail, once (not per attempt)
+      const audited = await gw.gql(TOKENS.AUDITOR, 'query($id: ID) { auditEvents(requestId: $id) { edges { node { actor action } } } }', { id: partial.id });
+      const actions = audited.data.auditEvents.edges.map((e: any) => `${e.node.actor}:${e.node.action}`);
+      expect(actions.filter((a: string) => a === 'gateway:request.access.sendgrid.failed')).toHaveLength(1);
       const { entries } = await download(partial.id);
       const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
       expect(manifest.systems.find((s: any) => s.id === 'sendgrid')).toMatchObject({ status: 'FAILED' });
