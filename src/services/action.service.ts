@@ -29,6 +29,11 @@ export interface ActionState {
   /** How many audience removals were recorded as the evidence (see AudienceRemovalService). */
   removalsRecorded?: number;
   confirmed?: { by: string; at: string; evidence: string };
+  /**
+   * Set by retryRequest on a confirmed step that failed its verification: the confirmation is read
+   * again first; if the system still holds the person, the step starts afresh (a person again).
+   */
+  recheck?: boolean;
   /** The role that must do a manual step. */
   owner?: string;
 }
@@ -112,7 +117,11 @@ export class ActionService {
 
   private async step(connector: Connector, r: DsrRequestEntity, type: ActionType, key: SubjectKey, state: ActionState, ctx: TaskContext): Promise<TaskOutcome> {
     try {
-      if (state.confirmed) return await this.afterManualStep(connector, type, key, state, ctx.signal);
+      if (state.confirmed) {
+        const verified = await this.afterManualStep(connector, type, key, state, ctx.signal);
+        if (verified) return verified;
+        state = {};
+      }
       switch (type) {
         case 'ERASURE':
           return await this.erase(connector, r, key, ctx.signal, state.resume);
@@ -178,8 +187,13 @@ export class ActionService {
     return done(outcome, new Date().toISOString());
   }
 
-  /** A person says they acted; an erasure is believed only when the system no longer shows the subject. */
-  private async afterManualStep(connector: Connector, type: ActionType, key: SubjectKey, state: ActionState, signal: AbortSignal): Promise<TaskOutcome> {
+  /**
+   * A person says they acted; an erasure is believed only when the system no longer shows the
+   * subject. Undefined when a confirmation read again on a retry (`recheck`) does not hold: the
+   * step then starts afresh.
+   */
+  private async afterManualStep(connector: Connector, type: ActionType, key: SubjectKey, confirmedState: ActionState, signal: AbortSignal): Promise<TaskOutcome | undefined> {
+    const { recheck, ...state } = confirmedState;
     const by = `confirmed by ${state.confirmed!.by}`;
     if (type !== 'ERASURE') return { status: 'SUCCEEDED', note: by, result: { ...state, outcome: { status: 'SUCCEEDED', note: by } } };
     if (!manualStepsOf(connector).readable) {
@@ -189,6 +203,7 @@ export class ActionService {
     }
     const left = await this.leftOver(connector, key, [], signal);
     if (left) {
+      if (recheck) return undefined;
       throw new TaskError(`verification failed: ${connector.system.name} still holds ${left} after the confirmed manual step`, { retryable: false });
     }
     const verifiedAt = new Date().toISOString();

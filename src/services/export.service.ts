@@ -199,6 +199,7 @@ export class ExportService {
       if (expiry) await m.getRepository(DsrTaskEntity).update({ id: expiry.id }, { state: 'ready', status: 'PENDING', runAfter: expiresAt, attempts: 0 });
       else await m.getRepository(DsrTaskEntity).insert(DsrTaskEntity.create({ requestId: r.id, kind: 'expire-export', system: '-', state: 'ready', runAfter: expiresAt, maxAttempts: task.maxAttempts }));
     });
+    await this.audit.record({ actor: ACTOR, action: `request.${r.type.toLowerCase()}_completed`, requestId: r.id, subjectRef: r.subjectRef });
     return {
       status: 'SUCCEEDED',
       recordsExported: systems.reduce((n, s) => n + (s.staged?.datasets.reduce((k, d) => k + d.count, 0) ?? 0) + (s.files?.length ?? 0), 0),
@@ -207,7 +208,9 @@ export class ExportService {
 
   /** The export file, the staged records and the uploaded files are deleted when the export expires. */
   private async expire(task: DsrTaskEntity): Promise<TaskOutcome> {
-    await this.removeExport((await this.request(task)).id);
+    const r = await this.request(task);
+    await this.removeExport(r.id);
+    await this.audit.record({ actor: ACTOR, action: 'export.expired', requestId: r.id, subjectRef: r.subjectRef });
     return { status: 'SUCCEEDED' };
   }
 

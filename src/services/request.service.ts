@@ -445,8 +445,11 @@ export class RequestService {
       const tasks = m.getRepository(DsrTaskEntity);
       const failed = await tasks.findBy({ requestId: req.id, kind: 'system', status: 'FAILED' });
       for (const t of failed) {
-        // from scratch: a manual step waits for a new confirmation
-        await tasks.update({ id: t.id }, { state: 'ready', status: 'PENDING', attempts: 0, runAfter: nowIso(), lastError: null, finishedAt: null, leaseOwner: null, leaseExpiresAt: null, resultJson: null });
+        // from scratch, except that a person's confirmation is read again first: when the system
+        // no longer holds the person, it is the proof; otherwise the step waits for a person again
+        const confirmed = t.resultJson ? (JSON.parse(t.resultJson) as { confirmed?: unknown }).confirmed : undefined;
+        const resultJson = confirmed ? JSON.stringify({ confirmed, recheck: true }) : null;
+        await tasks.update({ id: t.id }, { state: 'ready', status: 'PENDING', attempts: 0, runAfter: nowIso(), lastError: null, finishedAt: null, leaseOwner: null, leaseExpiresAt: null, resultJson });
       }
       await tasks.update({ requestId: req.id, kind: In(FINAL_STEPS) }, { state: 'blocked', status: 'PENDING', attempts: 0, finishedAt: null, lastError: null });
       req.status = 'IN_PROGRESS';

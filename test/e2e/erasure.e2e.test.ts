@@ -4,7 +4,7 @@ import { codes, requestSteps, startTestGateway, TOKENS, type TestGateway } from 
 
 const REQUEST = `query($id: ID!) { request(id: $id) {
   id type status completedAt approvedBy subject { kind value source }
-  tasks { system status attempts lastError note recordsDeleted recordsAnonymized recordsRetained retainedUntil legalBasis verifiedAt }
+  tasks { system status attempts lastError note confirmedBy evidence recordsDeleted recordsAnonymized recordsRetained retainedUntil legalBasis verifiedAt }
   erasureReport { completedAt systems { system status verifiedAt } }
 } }`;
 const SUBMIT = 'mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id status } }';
@@ -199,5 +199,22 @@ describe('erasure, restriction, objection and rectification', () => {
     const events = await gw.gql(TOKENS.AUDITOR, 'query($id: ID) { auditEvents(requestId: $id) { edges { node { action } } } }', { id: r.id });
     const actions = events.data.auditEvents.edges.map((e: any) => e.node.action);
     expect(actions).toEqual(expect.arrayContaining(['request.submitted', 'request.rectification.app.succeeded', 'request.rectified.first_name', 'request.rectification.limego.skipped']));
+  });
+
+  it('a confirmation that failed its verification is the proof once the person is gone and the request is retried', async () => {
+    const jons = sample('app-5');
+    const r = await submit({ type: 'ERASURE', subject: { email: jons.email } });
+    expect((await approve(r.id)).data.approveRequest.status).toBe('IN_PROGRESS');
+    await until(r.id, ['AWAITING_MANUAL_STEPS']);
+    const confirm = () => gw.gql(TOKENS.OPERATOR, 'mutation($id: ID!) { confirmManualStep(requestId: $id, system: "limego", evidence: "deleted in the CRM, ticket 21") { status } }', { id: r.id });
+    expect((await confirm()).errors).toBeUndefined();
+    let req = await until(r.id, ['PARTIALLY_COMPLETED']);
+    expect(task(req, 'limego')).toMatchObject({ status: 'FAILED', confirmedBy: 'olivia' });
+    // the administrator deletes the person only now, then the request is retried
+    expect((await fetch(`${sim('limego')}/__sim/persons/${jons.ids.crmPersonId}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    await gw.gql(TOKENS.OPERATOR, 'mutation($id: ID!) { retryRequest(id: $id) { status } }', { id: r.id });
+    req = await until(r.id, ['COMPLETED']);
+    expect(task(req, 'limego')).toMatchObject({ status: 'SUCCEEDED', confirmedBy: 'olivia', evidence: 'deleted in the CRM, ticket 21' });
+    expect(task(req, 'limego').verifiedAt).toBeTruthy();
   });
 });

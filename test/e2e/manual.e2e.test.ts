@@ -290,5 +290,12 @@ describe('systems without an API (manual steps)', () => {
     expect(existsSync(uploads)).toBe(false);
     expect(existsSync(zip)).toBe(false);
     expect(await rows()).toEqual([]);
+    // and the deletion is in the audit trail (written once the files are gone)
+    const expired = async () =>
+      (await gw.gql(TOKENS.AUDITOR, 'query($id: ID) { auditEvents(requestId: $id) { edges { node { action actor } } } }', { id: fresh.id })).data.auditEvents.edges
+        .map((e: any) => `${e.node.actor} ${e.node.action}`)
+        .filter((a: string) => a === 'gateway export.expired');
+    while ((await expired()).length === 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
+    expect(await expired()).toHaveLength(1);
   });
 });

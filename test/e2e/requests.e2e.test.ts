@@ -67,6 +67,8 @@ describe('requests: access and portability exports', () => {
     expect(res.errors).toBeUndefined();
     const done = await settled(res.data.submitRequest.id);
     expect(done.status).toBe('COMPLETED');
+    const audited = await gw.gql(TOKENS.AUDITOR, 'query($id: ID) { auditEvents(requestId: $id) { edges { node { actor action } } } }', { id: done.id });
+    expect(audited.data.auditEvents.edges.map((e: any) => `${e.node.actor} ${e.node.action}`)).toContain('gateway request.access_completed');
     expect(done.progress).toBe(1);
     expect(done.tasks.map((t: any) => [t.system, t.status])).toEqual(
       expect.arrayContaining([['app', 'SUCCEEDED'], ['sendgrid', 'SUCCEEDED'], ['limego', 'SUCCEEDED'], ['hogia', 'SUCCEEDED']]),
