@@ -73,6 +73,7 @@ describe('Google Ads connector', () => {
     const c = connector();
     const [snap] = await c.collect([{ email: [normaliseEmail(ANNA.email)] }], signal());
     expect(snap!.found).toBe(false);
+    expect(snap!.note).toMatch(new RegExp(`^Google Ads cannot say whether an address is in an audience.*each of the ${sim.userLists.length} configured audiences\\.$`));
     const info = art15Information('googleads', c.system);
     expect(info.recipients).toEqual(['Google Ireland Limited', ...sim.userLists.map((l) => expect.stringContaining(`user list ${l}`))]);
     expect(info.transferSafeguard).toMatch(/Standard Contractual Clauses/);

@@ -54,7 +54,11 @@ describe('LinkedIn connector', () => {
   test('collect finds nothing (LinkedIn cannot say who is in an audience); the segments are recipients in the Art. 15 information', async () => {
     const c = connector();
     const [snap] = await c.collect([{ email: [normaliseEmail(ANNA.email)] }], signal());
-    expect(snap).toEqual({ found: false, restricted: false, datasets: [{ name: 'audience_members', records: [] }] });
+    expect(snap).toMatchObject({ found: false, restricted: false, datasets: [{ name: 'audience_members', records: [] }] });
+    // and says that nothing found here means nothing known, not that she is in no audience
+    expect(snap!.note).toBe(
+      `LinkedIn cannot say whether an address is in an audience, so nothing is shown here. An erasure or an objection removes the person's hashed email from each of the ${sim.segments.length} configured audiences.`,
+    );
     const info = art15Information('linkedin', c.system);
     expect(info.recipients).toEqual(['LinkedIn Ireland Unlimited Company', ...sim.segments.map((s) => expect.stringContaining(`DMP segment ${s}`))]);
     expect(info.transferSafeguard).toMatch(/Data Privacy Framework/);

@@ -18,9 +18,15 @@ export function hashedEmails(subject: SubjectKey, normalise: (email: string) => 
   return [...new Set((subject.email ?? []).map(normalise).filter((e) => e.includes('@')).map(sha256Hex))];
 }
 
-/** Neither system can be asked about a person: nothing is found, whoever it is. */
-export function unknownMembership(): SystemSnapshot {
-  return { found: false, restricted: false, datasets: [{ name: AUDIENCE_DATASET, records: [] }] };
+/**
+ * Neither system can be asked about a person: nothing is found, whoever it is, and the note says
+ * so (NOT_FOUND here does not mean the person is in no audience).
+ */
+export function unknownMembership(systemName: string, audiences: number): SystemSnapshot {
+  const note =
+    `${systemName} cannot say whether an address is in an audience, so nothing is shown here. ` +
+    `An erasure or an objection removes the person's hashed email from each of the ${audiences} configured audience${audiences === 1 ? '' : 's'}.`;
+  return { found: false, restricted: false, datasets: [{ name: AUDIENCE_DATASET, records: [] }], note };
 }
 
 /** The dry run: one removal per address and audience, whether or not the person is in it. */

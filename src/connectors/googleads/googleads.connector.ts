@@ -54,7 +54,7 @@ export class GoogleAdsConnector implements Connector {
 
   /** Nothing to ask the system (it cannot say who is in an audience), so the signal is not needed. */
   async collect(subjects: SubjectKey[], _signal?: AbortSignal): Promise<SystemSnapshot[]> {
-    return subjects.map(() => unknownMembership());
+    return subjects.map(() => unknownMembership('Google Ads', this.userLists.length));
   }
 
   async planErasure(subject: SubjectKey): Promise<ErasurePlanStep[]> {
