@@ -177,7 +177,7 @@ export interface Connector {
    * names a step for ACCESS (or PORTABILITY) is searched by a person: the operator uploads what
    * they found and confirms.
    */
-  manualInstructions?(type: ManualRequestType): string | undefined;
+  manualInstructions?(type: ManualRequestType, options?: { liftRestriction?: boolean }): string | undefined;
   /** Who does this system's manual steps and how long they may take (default: no named owner, DEFAULT_MANUAL_DUE_DAYS). */
   readonly manualSteps?: ManualStepSettings;
 }

@@ -126,7 +126,7 @@ export class ActionService {
         case 'ERASURE':
           return await this.erase(connector, r, key, ctx.signal, state.resume);
         case 'RESTRICTION':
-          return connector.restrict ? done(await connector.restrict(key, r.liftRestriction !== 1, ctx.signal)) : manual(connector, type);
+          return connector.restrict ? done(await connector.restrict(key, r.liftRestriction !== 1, ctx.signal)) : manual(connector, type, [], r.liftRestriction === 1);
         case 'OBJECTION': {
           if (!connector.suppressMarketing) return manual(connector, type);
           const outcome = await connector.suppressMarketing(key, ctx.signal, state.resume);
@@ -283,8 +283,8 @@ function done(outcome: ActionOutcome, verifiedAt?: string): TaskOutcome {
  * A system without an API for this: a person must act (WAITING_FOR_OPERATOR, with the fields a
  * correction names), or there is nothing to do.
  */
-function manual(connector: Connector, type: ActionType, fields: string[] = []): TaskOutcome {
-  const instructions = connector.manualInstructions?.(type);
+function manual(connector: Connector, type: ActionType, fields: string[] = [], liftRestriction = false): TaskOutcome {
+  const instructions = connector.manualInstructions?.(type, { liftRestriction });
   if (!instructions) return { status: 'SKIPPED', note: `${connector.system.name} cannot do this by API and names no manual step` };
   return waitingForOperator(connector, fields.length ? `${instructions} Fields: ${fields.join(', ')}.` : instructions);
 }

@@ -68,6 +68,26 @@ describe('manual connector settings', () => {
     expect(objection.manualInstructions('ACCESS')).toBeUndefined();
   });
 
+  it('tells how to lift a restriction: as configured, or by undoing what imposing it did; never the imposing step itself', () => {
+    const imposed = 'Add the note "Behandling begränsad" to the personnel card.';
+    const derived = create({ ...valid(), instructions: { RESTRICTION: imposed } });
+    expect(derived.manualInstructions('RESTRICTION')).toBe(`Payroll administrator (HR): ${imposed}`);
+    const lift = derived.manualInstructions('RESTRICTION', { liftRestriction: true })!;
+    expect(lift).toMatch(/^Payroll administrator \(HR\): Lift the restriction of processing \(Art\. 18\): undo what was done in Hogia lön when it was imposed/);
+    expect(lift.endsWith(`When it was imposed the step was: ${imposed}`)).toBe(true);
+
+    const configured = create({ ...valid(), instructions: { RESTRICTION: imposed, LIFT_RESTRICTION: 'Remove the note.' } });
+    expect(configured.manualInstructions('RESTRICTION', { liftRestriction: true })).toBe('Payroll administrator (HR): Remove the note.');
+    expect(configured.system.capabilities).toEqual(['RESTRICTION', 'MANUAL_STEPS']);
+    expect(create(valid()).manualInstructions('RESTRICTION', { liftRestriction: true })).toBeUndefined();
+    // every demo system says how to lift what it restricts
+    for (const [id, settings] of Object.entries(DEMO_MANUAL_SYSTEMS)) {
+      const demo = create(settings as unknown as Record<string, unknown>, id);
+      expect(demo.manualInstructions('RESTRICTION', { liftRestriction: true })).not.toMatch(/Lift the restriction of processing/);
+      expect(demo.manualInstructions('RESTRICTION', { liftRestriction: true })).not.toBe(demo.manualInstructions('RESTRICTION'));
+    }
+  });
+
   it('holds nothing the gateway can read, and says a person must look', async () => {
     const c = create(valid());
     const [a, b] = await c.collect([{ email: ['a@x.se'] }, { phone: ['+46701234567'] }]);

@@ -42,7 +42,7 @@ export class ManualConnector implements Connector {
     readonly id: string,
     private readonly settings: ManualSettings,
   ) {
-    const types = Object.keys(settings.instructions).filter((t) => settings.instructions[t as ManualRequestType]) as ManualRequestType[];
+    const types = Object.keys(settings.instructions).filter((t) => settings.instructions[t as ManualRequestType] && t !== 'LIFT_RESTRICTION') as ManualRequestType[];
     const capabilities = new Set<Capability>(['MANUAL_STEPS', ...types.flatMap((t) => CAPABILITY[t] ?? [])]);
     this.system = {
       name: settings.name,
@@ -71,9 +71,21 @@ export class ManualConnector implements Connector {
   }
 
   /** The configured instructions for a request type, with the role that carries them out; PORTABILITY falls back to ACCESS. */
-  manualInstructions(type: ManualRequestType): string | undefined {
+  manualInstructions(type: ManualRequestType, options: { liftRestriction?: boolean } = {}): string | undefined {
+    if (type === 'RESTRICTION' && options.liftRestriction) return this.liftInstructions();
     const text = this.settings.instructions[type] ?? (type === 'PORTABILITY' ? this.settings.instructions.ACCESS : undefined);
     return text ? `${this.settings.owner}: ${text}` : undefined;
+  }
+
+  /** Lifting a restriction: the configured text, or else undoing what the restriction's step did. */
+  private liftInstructions(): string | undefined {
+    const { LIFT_RESTRICTION: lift, RESTRICTION: imposed } = this.settings.instructions;
+    if (lift) return `${this.settings.owner}: ${lift}`;
+    if (!imposed) return undefined;
+    return (
+      `${this.settings.owner}: Lift the restriction of processing (Art. 18): undo what was done in ${this.system.name} when it was imposed, ` +
+      `so the data is used as before, and confirm what you changed. When it was imposed the step was: ${imposed}`
+    );
   }
 }
 

@@ -35,6 +35,7 @@ export const DEMO_MANUAL_SYSTEMS: Record<string, ConnectorSettings> = {
       RESTRICTION:
         'In Hogia lön, add the note "Behandling begränsad (Art. 18)" to the personnel card and use the data only for pay and ' +
         'the tax obligations until the restriction is lifted.',
+      LIFT_RESTRICTION: 'In Hogia lön, remove the note "Behandling begränsad (Art. 18)" from the personnel card; the data is used as before.',
       RECTIFICATION:
         'In Hogia lön, correct the fields named in the request on the personnel card. A new bank account needs the ' +
         "account holder's own confirmation (bank certificate) before it is used for a payment.",
@@ -125,6 +126,7 @@ export const DEMO_MANUAL_SYSTEMS: Record<string, ConnectorSettings> = {
       RESTRICTION:
         'Apply the retention label "Behandling begränsad" to the documents found for the person and limit access to HR and the ' +
         'data protection officer until the restriction is lifted.',
+      LIFT_RESTRICTION: 'Remove the retention label "Behandling begränsad" from the documents found for the person and restore the access they had before.',
       RECTIFICATION: 'Correct the details named in the request in the documents found for the person, or add a dated correction note to them.',
     },
     datasets: [
@@ -165,6 +167,7 @@ export const DEMO_MANUAL_SYSTEMS: Record<string, ConnectorSettings> = {
         'and purge. Confirm with the case name, what was deleted and what the retention policy keeps until when.',
       RESTRICTION:
         'Place the eDiscovery case of the person on hold and limit who may search it to the data protection officer until the restriction is lifted.',
+      LIFT_RESTRICTION: 'Release the hold on the eDiscovery case of the person and restore who may search it.',
     },
     datasets: [
       {

@@ -37,7 +37,11 @@ const datasetSchema = z
   .strict();
 
 const instructionsSchema = z
-  .object(Object.fromEntries(MANUAL_REQUEST_TYPES.map((t) => [t, text(`the ${t} instructions`, 4000).optional()])) as Record<ManualRequestType, z.ZodOptional<z.ZodString>>)
+  .object({
+    ...(Object.fromEntries(MANUAL_REQUEST_TYPES.map((t) => [t, text(`the ${t} instructions`, 4000).optional()])) as Record<ManualRequestType, z.ZodOptional<z.ZodString>>),
+    /** How to lift a restriction (a RESTRICTION request with liftRestriction); without it, a text built from RESTRICTION's. */
+    LIFT_RESTRICTION: text('the LIFT_RESTRICTION instructions', 4000).optional(),
+  })
   .strict()
   .refine((i) => Object.values(i).some(Boolean), 'expected instructions for at least one request type (ACCESS, ERASURE, RESTRICTION, OBJECTION, RECTIFICATION)');
 
