@@ -220,7 +220,12 @@ export class ExportService {
     await rm(this.stagingDir(requestId), { recursive: true, force: true });
     await this.opts.uploads.remove(requestId);
     await rm(this.exportFile(requestId), { force: true });
-    await this.ds.getRepository(DsrRequestEntity).update({ id: requestId }, { exportFile: null });
+    // the request still shows what was delivered (size, sha256, entries); deleted early (the person
+    // was erased), its expiresAt becomes the time it was deleted
+    const repo = this.ds.getRepository(DsrRequestEntity);
+    const r = await repo.findOne({ select: { id: true, exportExpiresAt: true }, where: { id: requestId } });
+    const now = new Date().toISOString();
+    await repo.update({ id: requestId }, { exportFile: null, ...(r?.exportExpiresAt && r.exportExpiresAt > now ? { exportExpiresAt: now } : {}) });
   }
 }
 

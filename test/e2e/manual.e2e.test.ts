@@ -233,6 +233,12 @@ describe('systems without an API (manual steps)', () => {
     expect(existsSync(path.join(gw.dataDir, 'uploads', access.id))).toBe(false);
     expect(await gw.gateway.store.query('SELECT id FROM manual_uploads WHERE request_id = ?', [access.id])).toEqual([]);
     expect(existsSync(path.join(gw.dataDir, 'exports', `${access.id}.zip`))).toBe(false);
+    // and the request says so: what was delivered stays, deleted by the time of the erasure
+    const earlier = (await gw.gql(TOKENS.OPERATOR, 'query($id: ID!) { request(id: $id) { export { sha256 expiresAt } } }', { id: access.id })).data.request.export;
+    expect(earlier.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Date.parse(earlier.expiresAt)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(earlier.expiresAt)).toBeGreaterThanOrEqual(Date.parse(report.completedAt) - 60_000);
+    expect(codes(await gw.gql(TOKENS.OPERATOR, 'mutation($id: ID!) { createDownloadLink(requestId: $id) { url } }', { id: access.id }))).toEqual(['CONFLICT']);
   });
 
   it('a request type without instructions is skipped with a note', async () => {
