@@ -4,7 +4,7 @@ import type { GatewayContext } from '../context';
 import type { DsrTaskEntity } from '../entities/dsr-task.entity';
 import { encodeRequestCursor } from '../services/request.service';
 import { RequestStatus, RequestType, Role } from './enums';
-import { DownloadLink, DsrRequest, DsrRequestConnection, ErasurePlan, ErasureReport, ExportFile, SubmitRequestInput, SystemTask } from './request.types';
+import { DownloadLink, DsrRequest, DsrRequestConnection, ErasurePlan, ErasureReport, ExportFile, FieldChange, SubmitRequestInput, SystemTask } from './request.types';
 import { SubjectInput } from './subject.types';
 import type { ActionState } from '../services/action.service';
 import { Identifier } from './subject.types';
@@ -122,6 +122,18 @@ export class RequestResolver {
     if (!ctx.operator!.roles.some((role) => role !== Role.VIEWER)) return ids.map((i) => ({ ...i, value: i.value === '<erased>' ? i.value : '<hidden>' }));
     if (ids.some((i) => i.value !== '<erased>')) await subjectReads(ctx).load(r);
     return ids;
+  }
+
+  @FieldResolver(() => [FieldChange], {
+    nullable: true,
+    description: 'RECTIFICATION: the corrections asked for, so that whoever does a manual step knows the values (gone once the person is erased)',
+  })
+  async changes(@Ctx() ctx: GatewayContext, @Root() r: DsrRequest): Promise<FieldChange[] | null> {
+    if (r.type !== 'RECTIFICATION') return null;
+    const changes = JSON.parse(r.row.changesJson ?? '[]') as FieldChange[];
+    if (viewerOnly(ctx)) return changes.map((c) => ({ system: c.system, field: c.field, value: '<hidden>' }));
+    if (changes.length) await subjectReads(ctx).load(r);
+    return changes.map((c) => ({ system: c.system, field: c.field, value: c.value }));
   }
 
   @FieldResolver(() => [SystemTask])

@@ -88,6 +88,13 @@ export class DsrRequestConnection {
   @Field(() => Int) totalCount!: number;
 }
 
+@ObjectType({ description: 'a correction a RECTIFICATION request asks for' })
+export class FieldChange {
+  @Field() system!: string;
+  @Field() field!: string;
+  @Field({ description: 'the corrected value ("<hidden>" for a VIEWER)' }) value!: string;
+}
+
 @InputType()
 export class FieldChangeInput {
   @Field() system!: string;

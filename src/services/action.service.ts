@@ -286,7 +286,7 @@ function done(outcome: ActionOutcome, verifiedAt?: string): TaskOutcome {
 function manual(connector: Connector, type: ActionType, fields: string[] = [], liftRestriction = false): TaskOutcome {
   const instructions = connector.manualInstructions?.(type, { liftRestriction });
   if (!instructions) return { status: 'SKIPPED', note: `${connector.system.name} cannot do this by API and names no manual step` };
-  return waitingForOperator(connector, fields.length ? `${instructions} Fields: ${fields.join(', ')}.` : instructions);
+  return waitingForOperator(connector, fields.length ? `${instructions} Fields: ${fields.join(', ')} (the new values are the request's changes).` : instructions);
 }
 
 /** Upstream trouble becomes a retryable failure with a message safe to show. */

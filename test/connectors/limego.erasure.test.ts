@@ -94,7 +94,7 @@ describe('limego manual steps', () => {
     expect(await limego.restrict!(ANNA_KEY, false, signal())).toEqual(waiting(LIFT_RESTRICTION_INSTRUCTIONS));
     expect(await limego.suppressMarketing!({ email: [normaliseEmail(KARIN.email)] }, signal())).toEqual(waiting(MANUAL_INSTRUCTIONS.OBJECTION));
     const rectified = await limego.rectify!(ANNA_KEY, [{ field: 'name', value: 'Anna Lindqvist-Berg' }, { field: 'phone', value: '070-123 45 99' }], signal());
-    expect(rectified).toEqual(waiting(`${MANUAL_INSTRUCTIONS.RECTIFICATION} Fields: name, phone.`));
+    expect(rectified).toEqual(waiting(`${MANUAL_INSTRUCTIONS.RECTIFICATION} Fields: name, phone (the new values are the request's changes).`));
     expect(JSON.stringify(rectified)).not.toMatch(/Berg|1234599/);
     for (const outcome of [
       await limego.erase!(NOBODY, signal()),

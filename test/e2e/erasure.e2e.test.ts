@@ -194,6 +194,10 @@ describe('erasure, restriction, objection and rectification', () => {
     expect(task(done, 'app').status).toBe('SUCCEEDED');
     expect(task(done, 'limego').status).toBe('SKIPPED');
     expect((await view({ email: jons.email })).appUser.firstName).toBe('Jöns-Olof');
+    // the request shows the corrections asked for (whoever does a manual step needs the values); a VIEWER sees none
+    const CHANGES = 'query($id: ID!) { request(id: $id) { changes { system field value } } }';
+    expect((await gw.gql(TOKENS.OPERATOR, CHANGES, { id: r.id })).data.request.changes).toEqual([{ system: 'app', field: 'first_name', value: 'Jöns-Olof' }]);
+    expect((await gw.gql(TOKENS.VIEWER, CHANGES, { id: r.id })).data.request.changes).toEqual([{ system: 'app', field: 'first_name', value: '<hidden>' }]);
     const dump = JSON.stringify(await gw.gateway.store.query('SELECT * FROM audit_events'));
     expect(dump).not.toContain('Jöns-Olof');
     const events = await gw.gql(TOKENS.AUDITOR, 'query($id: ID) { auditEvents(requestId: $id) { edges { node { action } } } }', { id: r.id });

@@ -134,7 +134,7 @@ export class LimeGoConnector implements Connector {
   /** Checks the corrections first (BAD_USER_INPUT before any call); the note names the fields, never values. */
   async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
     const fields = checkCorrections(changes);
-    return this.manualStep(subject, `${MANUAL_INSTRUCTIONS.RECTIFICATION} Fields: ${fields.join(', ')}.`, signal);
+    return this.manualStep(subject, `${MANUAL_INSTRUCTIONS.RECTIFICATION} Fields: ${fields.join(', ')} (the new values are the request's changes).`, signal);
   }
 
   /** Lime Go is read by API: only its changes are manual. */
