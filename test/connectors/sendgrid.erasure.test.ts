@@ -144,7 +144,7 @@ describe('SendGrid erasure plan', () => {
       { dataset: 'marketing_contacts', action: 'DELETE', records: 1, note: expect.any(String) },
       {
         dataset: 'messages', action: 'RETAIN', records: anna!.messages.length, retainedUntil: newestPlus30Days(anna!.messages),
-        legalBasis: expect.stringMatching(/SendGrid keeps email activity for 30 days and offers no API to delete it/), note: expect.stringMatching(/erasure job/),
+        legalBasis: expect.stringMatching(/SendGrid keeps email activity for 30 days; only its recipient erasure job, which reports no result, erases it earlier/), note: expect.stringMatching(/erasure job/),
       },
       { dataset: 'suppressions', action: 'SUPPRESS', records: 1, note: expect.stringMatching(/^Global unsubscribe: 0 to keep, 1 to add; 0 group unsubscribes to keep\./) },
     ]);
@@ -193,7 +193,7 @@ describe('SendGrid erasure', () => {
       recordsRetained: before.messages.length,
       retainedUntil: planned.find((s) => s.action === 'RETAIN')!.retainedUntil,
       legalBasis: planned.find((s) => s.action === 'RETAIN')!.legalBasis,
-      note: expect.stringMatching(/Deleted: 1 marketing contact, 0 bounce.*added for 1 address.*erasure job started for 1 address.*\d+ email activity records stay with SendGrid, which offers no delete, until they expire by \d{4}-\d\d-\d\d\.$/),
+      note: expect.stringMatching(/Deleted: 1 marketing contact, 0 bounce.*added for 1 address.*erasure job started for 1 address.*\d+ email activity records stay with SendGrid until the erasure job erases them, or they expire by \d{4}-\d\d-\d\d at the latest\.$/),
     });
     // the calls: 8 reads (activity, 6 suppression lookups, contact search) and 3 writes, in this order
     expect(calls.filter((c) => READS.test(c))).toHaveLength(8);

@@ -139,8 +139,9 @@ export class SendGridConnector implements Connector {
    * For every address SendGrid holds anything about: adds the global unsubscribe where it is
    * missing (first, so no email goes out whatever happens next), deletes the marketing contact and
    * the bounce, block, spam report and invalid address entries, and starts a recipient erasure job.
-   * Unsubscribes stay: they honour "never email me again". Email activity cannot be deleted by API:
-   * it is RETAINED until SendGrid drops it, 30 days after the newest message's last event.
+   * Unsubscribes stay: they honour "never email me again". Email activity has no delete of its own:
+   * the erasure job erases it without a result to read, so what still shows is RETAINED until
+   * SendGrid drops it at the latest, 30 days after the newest message's last event.
    * An address SendGrid holds nothing about is left alone (NOT_FOUND when that is all of them).
    */
   async erase(subject: SubjectKey, caller: AbortSignal): Promise<ActionOutcome> {
@@ -167,7 +168,7 @@ export class SendGridConnector implements Connector {
     const recordsDeleted = contacts.length + deletedEntries;
     if (messages.length === 0) return { status: 'SUCCEEDED', recordsDeleted, recordsRetained: 0, note: note.join(' ') };
     const retainedUntil = activityExpiry(messages)!;
-    note.push(`${countOf(messages.length, 'email activity record')} stay with SendGrid, which offers no delete, until they expire by ${retainedUntil.toISOString().slice(0, 10)}.`);
+    note.push(`${countOf(messages.length, 'email activity record')} stay with SendGrid until the erasure job erases them, or they expire by ${retainedUntil.toISOString().slice(0, 10)} at the latest.`);
     return { status: 'RETAINED', recordsDeleted, recordsRetained: messages.length, retainedUntil, legalBasis: ACTIVITY_LEGAL_BASIS, note: note.join(' ') };
   }
 

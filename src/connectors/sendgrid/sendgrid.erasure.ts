@@ -20,12 +20,15 @@ export interface AddressHoldings {
   contact: Row | undefined;
 }
 
-/** SendGrid keeps email activity this long, and it cannot be deleted by API. */
+/**
+ * SendGrid keeps email activity this long. No API deletes it directly: the recipient erasure job
+ * erases it, on SendGrid's own schedule and with no result to read, so it may show until then.
+ */
 export const ACTIVITY_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 export const ACTIVITY_LEGAL_BASIS =
-  'Kept by the processor: Twilio SendGrid keeps email activity for 30 days and offers no API to delete it; it expires by itself';
+  'Kept by the processor until erased: Twilio SendGrid keeps email activity for 30 days; only its recipient erasure job, which reports no result, erases it earlier';
 
 const noLists = (): Record<SuppressionList, number> => ({ bounces: 0, blocks: 0, spam_reports: 0, invalid_emails: 0 });
 
@@ -141,8 +144,8 @@ export function erasurePlan(holdings: readonly AddressHoldings[]): ErasurePlanSt
       retainedUntil: activityExpiry(messages)!,
       legalBasis: ACTIVITY_LEGAL_BASIS,
       note:
-        'SendGrid keeps email activity for 30 days and offers no API to delete it; a recipient erasure job is still started ' +
-        'for the address, and the activity is gone by the date given at the latest.',
+        'SendGrid keeps email activity for 30 days and no API deletes it directly; the recipient erasure job started for the ' +
+        'address erases it on its own schedule, without a result to read, and it is gone by the date given at the latest.',
     });
   }
   const kept = known.filter((h) => h.globalUnsubscribe).length;
