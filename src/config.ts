@@ -62,6 +62,9 @@ const dbUrl = (name: string) =>
     });
 
 /** DSR_OPERATORS="name:ROLE[+ROLE]:token,...". Never echoes a token in an error. */
+/** Shortest static operator token production accepts. */
+export const PRODUCTION_TOKEN_MIN = 24;
+
 export function parseOperators(raw: string): OperatorSpec[] {
   const seen = new Set<string>();
   return raw
@@ -324,6 +327,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const operators = parsedOperators ?? (oidc ? [] : undefined);
   if (isProd && !operators) throw new ConfigError('DSR_OPERATORS (or DSR_OPERATORS_FILE or DSR_OIDC_ISSUER) is required when NODE_ENV=production: name:ROLE[+ROLE]:token,...');
   if (isProd && !env.DSR_DATABASE_URL) throw new ConfigError('DSR_DATABASE_URL is required when NODE_ENV=production: mysql://user:password@host:port/database');
+  const weak = isProd ? parsedOperators?.find((o) => o.token.length < PRODUCTION_TOKEN_MIN) : undefined;
+  if (weak) throw new ConfigError(`DSR_OPERATORS: the token of "${weak.name}" must be at least ${PRODUCTION_TOKEN_MIN} characters when NODE_ENV=production (e.g. openssl rand -base64 32)`);
 
   const file = readConnectorFile(env.DSR_CONFIG_FILE);
   const connectors: Record<string, ConnectorSettings> = {};
@@ -341,6 +346,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       }
     }
     connectors[id] = { ...s, kind, databaseUrl };
+  }
+
+  // production never runs on the demo's generated app database
+  const app = connectors.app;
+  if (isProd && app && app.enabled !== false && app.kind === 'app' && !app.databaseUrl) {
+    throw new ConfigError('DSR_APP_DATABASE_URL (or connectors.app.databaseUrl) is required when NODE_ENV=production: the app database, e.g. mysql://user:password@host:port/database');
   }
 
   return {

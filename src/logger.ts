@@ -11,7 +11,12 @@ export const REDACTED_KEYS = [
   'apiKey', 'secret', 'clientSecret', 'client_secret', 'cookie', 'preferred_username', 'upn',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * Lines go to stdout as they are logged (synchronously): nothing is left to flush when the process
+ * ends, and a reader that went away (a closed pipe) only silences the log. Buffered asynchronous
+ * writes are flushed at exit by a loop that retries a broken pipe for ever.
+ */
+export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: true })): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
   paths.push('req.headers.authorization', 'req.headers.cookie');
   return pino(

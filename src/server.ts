@@ -38,16 +38,18 @@ export interface ServerOptions {
  * Errors leave the gateway with a contract code and a safe message only: expected failures keep
  * theirs; anything unexpected becomes INTERNAL_SERVER_ERROR without its text, stack or origin.
  */
-export function maskError(services: Services) {
+export function maskError(services: Services, production = false) {
+  // in production a message names no field the caller did not (a misspelt input field in a variable)
+  const shown = (message: string) => (production ? message.replace(/\s*Did you mean [^?]*\?/g, '') : message);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const base = { locations: formatted.locations, path: formatted.path };
     const original = (error as { originalError?: unknown })?.originalError;
     if (isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && (original === undefined || (original as { extensions?: unknown }).extensions)) {
-      return { ...base, message: safeInputMessage(formatted.message, original), extensions: { code } };
+      return { ...base, message: shown(safeInputMessage(formatted.message, original)), extensions: { code } };
     }
     if (typeof code === 'string' && INPUT_CODES.has(code)) {
-      return { ...base, message: safeInputMessage(formatted.message, original), extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      return { ...base, message: shown(safeInputMessage(formatted.message, original)), extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
     const err = (original ?? error) as { name?: string; code?: unknown };
     const errorCode = typeof err?.code === 'string' && /^[A-Z_0-9]{2,40}$/.test(err.code) ? err.code : undefined;
@@ -73,7 +75,7 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
     allowBatchedHttpRequests: false, // one operation per HTTP request
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns shutdown
-    formatError: maskError(opts.services),
+    formatError: maskError(opts.services, opts.production),
   });
   await apollo.start();
 
@@ -113,7 +115,7 @@ export async function createServer(opts: ServerOptions): Promise<{ app: Express;
     const wait = await opts.services.limits.download(req.ip ?? 'unknown');
     if (wait !== undefined) {
       res.set({ 'Retry-After': String(wait), 'Cache-Control': 'no-store' });
-      res.status(429).json({ error: 'too many requests' });
+      res.status(429).json({ errors: [{ message: `Too many downloads; try again in ${wait} s`, extensions: { code: ErrorCode.RATE_LIMITED } }] });
       return;
     }
     const found = await opts.services.downloads.open(String(req.params.id), req.query.token).catch(() => undefined);

@@ -9,7 +9,7 @@ const file = (name: string, content: string) => {
   writeFileSync(p, content);
   return p;
 };
-const PROD = { NODE_ENV: 'production', DSR_DATABASE_URL: 'mysql://u:p@db:3306/dsr', DSR_HMAC_KEY: 'k'.repeat(32), DSR_DATA_DIR: dir };
+const PROD = { NODE_ENV: 'production', DSR_DATABASE_URL: 'mysql://u:p@db:3306/dsr', DSR_APP_DATABASE_URL: 'mysql://u:p@db:3306/app', DSR_HMAC_KEY: 'k'.repeat(32), DSR_DATA_DIR: dir };
 const OIDC = { DSR_OIDC_ISSUER: 'https://login.microsoftonline.com/tenant-id/v2.0', DSR_OIDC_AUDIENCE: 'api://dsr-gateway' };
 
 function errorOf(env: Record<string, string>): string {
@@ -69,10 +69,10 @@ describe('configuration: identity provider, limits, secrets, CORS, shutdown', ()
   });
 
   it('reads DSR_OPERATORS and DSR_HMAC_KEY from files, never echoing their content', () => {
-    const ops = file('operators', 'ann:OPERATOR:file-token-1\n');
+    const ops = file('operators', 'ann:OPERATOR:file-token-1-0123456789abcdef\n');
     const key = file('hmac', `${'h'.repeat(40)}\n`);
     const c = loadConfig({ ...PROD, DSR_HMAC_KEY: '', DSR_OPERATORS_FILE: ops, DSR_HMAC_KEY_FILE: key });
-    expect(c.operators).toEqual([{ name: 'ann', roles: ['OPERATOR'], token: 'file-token-1' }]);
+    expect(c.operators).toEqual([{ name: 'ann', roles: ['OPERATOR'], token: 'file-token-1-0123456789abcdef' }]);
     expect(c.hmacKey!.toString()).toBe('h'.repeat(40));
     expect(errorOf({ ...PROD, DSR_OPERATORS_FILE: path.join(dir, 'missing') })).toBe('DSR_OPERATORS_FILE: the file cannot be read');
     const bad = file('bad-operators', 'ann:ADMIN:secret-token-xyz');

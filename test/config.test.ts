@@ -51,7 +51,9 @@ describe('configuration', () => {
     [{ DSR_OPERATORS: 'ann:OPERATOR:' }, /the token must be non-empty/],
     [{ DSR_OPERATORS: 'ann:OPERATOR:a,ann:VIEWER:b' }, /names must be unique/],
     [{ DSR_HMAC_KEY: 'short' }, /^DSR_HMAC_KEY must be at least 32 characters$/],
-    [{ NODE_ENV: 'production', DSR_OPERATORS: 'a:OPERATOR:t', DSR_DATABASE_URL: 'mysql://x@y/z' }, /^DSR_HMAC_KEY \(or DSR_HMAC_KEY_FILE\) is required when NODE_ENV=production/],
+    [{ NODE_ENV: 'production', DSR_OPERATORS: `a:OPERATOR:${'t'.repeat(24)}`, DSR_DATABASE_URL: 'mysql://x@y/z', DSR_APP_DATABASE_URL: 'mysql://x@y/app' }, /^DSR_HMAC_KEY \(or DSR_HMAC_KEY_FILE\) is required when NODE_ENV=production/],
+    [{ NODE_ENV: 'production', DSR_OPERATORS: 'ann:OPERATOR:t1', DSR_DATABASE_URL: 'mysql://x@y/z' }, /^DSR_OPERATORS: the token of "ann" must be at least 24 characters when NODE_ENV=production/],
+    [{ NODE_ENV: 'production', DSR_OPERATORS: `a:OPERATOR:${'t'.repeat(24)}`, DSR_HMAC_KEY: 'k'.repeat(32), DSR_DATABASE_URL: 'mysql://x@y/z' }, /^DSR_APP_DATABASE_URL \(or connectors\.app\.databaseUrl\) is required when NODE_ENV=production/],
     [{ NODE_ENV: 'production', DSR_HMAC_KEY: 'k'.repeat(32), DSR_DATABASE_URL: 'mysql://x@y/z' }, /^DSR_OPERATORS \(or DSR_OPERATORS_FILE or DSR_OIDC_ISSUER\) is required when NODE_ENV=production/],
     [{ DSR_CONFIG_FILE: '/nonexistent/file.json' }, /^DSR_CONFIG_FILE: file not found/],
   ])('stops with one clear line: %j', (env, expected) => {

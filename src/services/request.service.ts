@@ -554,7 +554,8 @@ const UNSAFE_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\p{Cs}/u;
 /** Free text (a reason, evidence, a note): trimmed, within its length, no control characters. */
 function requireText(raw: string | null | undefined, min: number, max: number, rule: string): string {
   const text = raw?.trim() ?? '';
-  if (text.length < min || text.length > max || UNSAFE_TEXT.test(text)) throw badInput(rule);
+  if (UNSAFE_TEXT.test(text)) throw badInput(`${rule.replace(/ \(.*$| must.*$/, '')} must be plain text, without control characters`);
+  if (text.length < min || text.length > max) throw badInput(rule);
   return text;
 }
 

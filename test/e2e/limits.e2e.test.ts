@@ -122,6 +122,7 @@ describe('GraphQL and HTTP limits', () => {
       const over = await download();
       expect(over.status).toBe(429);
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await over.json()) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual(['RATE_LIMITED']);
     });
   });
 

@@ -49,8 +49,8 @@ describe('the gateway in production mode', () => {
     tmp.remove();
   });
 
-  const call = async (query: string, token: string = TOKENS.AUDITOR): Promise<Answer> => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  const call = async (query: string, token: string = TOKENS.AUDITOR, variables?: Record<string, unknown>): Promise<Answer> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: JSON.parse(text), text };
   };
@@ -73,6 +73,11 @@ describe('the gateway in production mode', () => {
     expect(res.text).not.toContain('"name"');
     const arg = await call('{ auditEvents(frist: 1) { edges { node { id } } } }');
     expect(arg.text).not.toMatch(/Did you mean|first/);
+    // nor for a misspelt input field in a variable
+    const variable = await call('query($i: SubjectInput!) { subject(input: $i) { found } }', TOKENS.OPERATOR, { i: { emial: 'a@b.se' } });
+    expect(variable.body.errors!.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT' }]);
+    expect(variable.text).toMatch(/emial/);
+    expect(variable.text).not.toMatch(/Did you mean|"email"/);
   });
 
   it('masks an internal error: INTERNAL_SERVER_ERROR, no stack, no database text', async () => {

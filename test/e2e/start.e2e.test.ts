@@ -76,6 +76,20 @@ describe('npm start', () => {
     expect(await again.exited).toBe(0);
   });
 
+  it('stops on SIGTERM even when nothing reads its output any more (a closed pipe)', async () => {
+    const run = start(env());
+    await waitFor(() => run.stdout().match(/^GraphQL: /m));
+    // like `npm start | head -2`: the reader has gone, so the last log lines can never be written
+    run.child.stdout.destroy();
+    run.child.stderr.destroy();
+    const started = Date.now();
+    run.child.kill('SIGTERM');
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
+    if (code === 'still running') run.child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('refuses a bad setting with one line naming it', async () => {
     const run = start({ ...env(), DSR_PORT: 'eighty' });
     expect(await run.exited).toBe(1);
