@@ -205,7 +205,7 @@ describe('requests: access and portability exports', () => {
     }
     // a control character is named as what is wrong, not the length
     const nul = await submit({ type: 'ACCESS', subject: { email: 'a@b.se' }, verification: 'signed\u0000letter' });
-    expect(nul.errors[0].message).toBe('verification must be plain text, without control characters');
+    expect(nul.errors![0]!.message).toBe('verification must be plain text, without control characters');
     expect((await gw.gql(TOKENS.OPERATOR, '{ requests { totalCount } }')).data.requests.totalCount).toBe(before);
   });
 
