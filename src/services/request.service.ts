@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DataSource, type EntityManager, In } from 'typeorm';
+import { type DataSource, type EntityManager, In, Not } from 'typeorm';
 import type { Operator } from '../auth/operators';
 import type { Identifier, SubjectKey } from '../connectors/connector';
 import type { ConnectorRegistry } from '../connectors/registry';
@@ -416,8 +416,12 @@ export class RequestService {
     return this.change(id, async (m, r) => {
       if (!OPEN_STATUSES.includes(r.status)) throw new DsrError(ErrorCode.CONFLICT, `The request is ${r.status} and cannot be cancelled`);
       const tasks = await m.getRepository(DsrTaskEntity).findBy({ requestId: r.id });
-      if (tasks.some((t) => t.attempts > 0 || t.state === 'leased')) throw new DsrError(ErrorCode.CONFLICT, 'Work on this request has started; it can no longer be cancelled');
-      await m.getRepository(DsrTaskEntity).update({ requestId: r.id }, { state: 'done', status: 'SKIPPED', finishedAt: nowIso() });
+      // before any work, or when all that is left waits for a person (what was done stays reported)
+      const waitingOnly = r.status === 'AWAITING_MANUAL_STEPS' && !tasks.some((t) => t.state === 'leased');
+      if (!waitingOnly && tasks.some((t) => t.attempts > 0 || t.state === 'leased')) {
+        throw new DsrError(ErrorCode.CONFLICT, 'Work on this request is running; it can be cancelled before it starts or while it waits for a person');
+      }
+      await m.getRepository(DsrTaskEntity).update({ requestId: r.id, state: Not('done') }, { state: 'done', status: 'SKIPPED', finishedAt: nowIso() });
       r.status = 'CANCELLED';
       r.closedReason = why;
       r.completedAt = nowIso();

@@ -304,4 +304,19 @@ describe('systems without an API (manual steps)', () => {
     while ((await expired()).length === 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
     expect(await expired()).toHaveLength(1);
   });
+
+  it('can be cancelled while all that is left waits for a person; what was done stays reported', async () => {
+    const r = await submit({ type: 'ACCESS', subject: { email: sample('app-4').email } });
+    const waiting = await until(r.id, ['AWAITING_MANUAL_STEPS']);
+    expect(task(waiting, 'app').status).toBe('SUCCEEDED');
+    const CANCEL = 'mutation($id: ID!, $reason: String!) { cancelRequest(id: $id, reason: $reason) { status tasks { system status } } }';
+    const cancelled = await gw.gql(TOKENS.OPERATOR, CANCEL, { id: r.id, reason: 'withdrawn by the person' });
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data.cancelRequest.status).toBe('CANCELLED');
+    const tasks = Object.fromEntries(cancelled.data.cancelRequest.tasks.map((t: any) => [t.system, t.status]));
+    expect(tasks.app).toBe('SUCCEEDED');
+    for (const id of MANUAL) expect(tasks[id]).toBe('SKIPPED');
+    // a person confirming afterwards finds nothing waiting
+    expect(codes(await confirm(r.id, 'teams', 'nothing found in Teams'))).toEqual(['CONFLICT']);
+  });
 });
