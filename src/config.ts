@@ -278,6 +278,12 @@ function readOidc(env: z.infer<typeof envSchema>): OidcSettings | undefined {
     return undefined;
   }
   if (audiences.length === 0) throw new ConfigError('DSR_OIDC_AUDIENCE is required with DSR_OIDC_ISSUER: the audience (application ID URI or client id) of the access tokens');
+  // in production the signing keys come only over TLS: a key set fetched in the clear could be swapped
+  if (env.NODE_ENV === 'production') {
+    for (const [name, url] of [['DSR_OIDC_ISSUER', issuer], ['DSR_OIDC_JWKS_URL', env.DSR_OIDC_JWKS_URL]] as const) {
+      if (url && !url.startsWith('https://')) throw new ConfigError(`${name} must be an https:// URL when NODE_ENV=production`);
+    }
+  }
   return {
     issuer,
     audiences,

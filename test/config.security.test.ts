@@ -66,6 +66,10 @@ describe('configuration: identity provider, limits, secrets, CORS, shutdown', ()
   it('in production accepts an identity provider instead of DSR_OPERATORS', () => {
     expect(errorOf(PROD)).toMatch(/^DSR_OPERATORS \(or DSR_OPERATORS_FILE or DSR_OIDC_ISSUER\) is required when NODE_ENV=production/);
     expect(loadConfig({ ...PROD, ...OIDC }).operators).toEqual([]);
+    // the signing keys only over TLS in production (fine for a local identity provider in development)
+    expect(errorOf({ ...PROD, ...OIDC, DSR_OIDC_JWKS_URL: 'http://127.0.0.1:4173/jwks.json' })).toBe('DSR_OIDC_JWKS_URL must be an https:// URL when NODE_ENV=production');
+    expect(errorOf({ ...PROD, ...OIDC, DSR_OIDC_ISSUER: 'http://idp.example/realm' })).toBe('DSR_OIDC_ISSUER must be an https:// URL when NODE_ENV=production');
+    expect(loadConfig({ ...OIDC, DSR_DATA_DIR: dir, DSR_OIDC_JWKS_URL: 'http://127.0.0.1:4173/jwks.json' }).oidc!.jwksUrl).toBe('http://127.0.0.1:4173/jwks.json');
   });
 
   it('reads DSR_OPERATORS and DSR_HMAC_KEY from files, never echoing their content', () => {
