@@ -61,10 +61,10 @@ const dbUrl = (name: string) =>
       }
     });
 
-/** DSR_OPERATORS="name:ROLE[+ROLE]:token,...". Never echoes a token in an error. */
 /** Shortest static operator token production accepts. */
 export const PRODUCTION_TOKEN_MIN = 24;
 
+/** DSR_OPERATORS="name:ROLE[+ROLE]:token,...". Never echoes a token in an error. */
 export function parseOperators(raw: string): OperatorSpec[] {
   const seen = new Set<string>();
   return raw

@@ -5,9 +5,6 @@ import { prepareDemo, startDemoSystems, writeDemoSubjects } from './demo';
 import { createGateway } from './gateway';
 import { createLogger } from './logger';
 
-/** How long an exit waits for the last log lines when the output does not take them. */
-const EXIT_FLUSH_MS = 2000;
-
 /** start: config -> demo defaults -> store -> connectors -> server. */
 async function main(): Promise<void> {
   let config;
@@ -46,12 +43,8 @@ async function main(): Promise<void> {
   if (samples.length) out.push('', `Sample subjects (${samples.length}) are in ${config.dataDir}/demo-subjects.json`);
   console.log(out.join('\n'));
 
-  // log lines are written asynchronously: the last ones are flushed before the process ends, unless
-  // the output cannot take them (a closed pipe never calls back): then it ends a moment later anyway
-  const exit = (code: number) => {
-    setTimeout(() => process.exit(code), EXIT_FLUSH_MS);
-    logger.flush(() => process.exit(code));
-  };
+  // log lines are written as they are logged (createLogger): nothing is left to flush at exit
+  const exit = (code: number) => process.exit(code);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return exit(1);

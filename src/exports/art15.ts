@@ -148,15 +148,18 @@ export function art15Information(systemId: string, descriptor: ExportSystemDescr
     location: descriptor.location,
     transferSafeguard: descriptor.transferSafeguard ?? null,
     automatedDecisionMaking: adm ? adm : NO_AUTOMATED_DECISIONS,
-    datasets: descriptor.datasets.map((d) => ({
-      name: d.name,
-      description: d.description,
-      purposes: [...d.purposes],
-      legalBasis: d.legalBasis,
-      retention: d.retention,
-      categories: unique(withParts(d.fields).map((f) => f.category)),
-      sources: (['PROVIDED', 'OBSERVED', 'DERIVED'] as const).filter((p) => withParts(d.fields).some((f) => f.provenance === p)),
-    })),
+    datasets: descriptor.datasets.map((d) => {
+      const described = withParts(d.fields);
+      return {
+        name: d.name,
+        description: d.description,
+        purposes: [...d.purposes],
+        legalBasis: d.legalBasis,
+        retention: d.retention,
+        categories: unique(described.map((f) => f.category)),
+        sources: (['PROVIDED', 'OBSERVED', 'DERIVED'] as const).filter((p) => described.some((f) => f.provenance === p)),
+      };
+    }),
     rights: SUBJECT_RIGHTS.map((r) => ({ ...r })),
     rightToComplain: { ...IMY, text: { ...IMY.text } },
   };

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { DataSource } from 'typeorm';
+import { type DataSource, MoreThan } from 'typeorm';
 import type { Connector, ManualRequestType, RecordSink, Row, SubjectKey } from '../connectors/connector';
 import { isHttpClientError } from '../connectors/http';
 import type { ConnectorRegistry } from '../connectors/registry';
@@ -223,9 +223,9 @@ export class ExportService {
     // the request still shows what was delivered (size, sha256, entries); deleted early (the person
     // was erased), its expiresAt becomes the time it was deleted
     const repo = this.ds.getRepository(DsrRequestEntity);
-    const r = await repo.findOne({ select: { id: true, exportExpiresAt: true }, where: { id: requestId } });
     const now = new Date().toISOString();
-    await repo.update({ id: requestId }, { exportFile: null, ...(r?.exportExpiresAt && r.exportExpiresAt > now ? { exportExpiresAt: now } : {}) });
+    await repo.update({ id: requestId }, { exportFile: null });
+    await repo.update({ id: requestId, exportExpiresAt: MoreThan(now) }, { exportExpiresAt: now });
   }
 }
 

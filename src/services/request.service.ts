@@ -91,8 +91,8 @@ export class RequestService {
     const changes = this.validChanges(input);
     if (input.liftRestriction && input.type !== 'RESTRICTION') throw badInput('liftRestriction is only for RESTRICTION requests');
     const key = normaliseSubject(input.subject);
-    const verification = requireText(input.verification, 3, 500, 'verification must say how the identity was checked (3-500 characters)');
-    const note = input.note?.trim() ? requireText(input.note, 1, 2000, 'note must be at most 2000 characters') : null;
+    const verification = requireText('verification', input.verification, 3, 500, 'verification must say how the identity was checked (3-500 characters)');
+    const note = input.note?.trim() ? requireText('note', input.note, 1, 2000, 'note must be at most 2000 characters') : null;
     const idempotencyKey = input.idempotencyKey?.trim() || null;
     if (idempotencyKey && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) throw badInput('idempotencyKey must be 1-200 printable ASCII characters');
     const receivedAt = input.receivedAt ?? new Date();
@@ -394,7 +394,7 @@ export class RequestService {
    * system's step runs again to verify it (an erasure is checked by reading the system).
    */
   async confirmManualStep(op: Operator, requestId: string, system: string, evidence: string): Promise<DsrRequestEntity> {
-    const text = requireText(evidence, 3, 2000, 'evidence must say what was done (3-2000 characters)');
+    const text = requireText('evidence', evidence, 3, 2000, 'evidence must say what was done (3-2000 characters)');
     if (!this.registry.get(system)) throw badInput('system is not an enabled system');
     const r = await this.change(requestId, async (m, req) => {
       const tasks = m.getRepository(DsrTaskEntity);
@@ -477,11 +477,6 @@ export class RequestService {
   }
 
   /**
-   * Moves a request on after one of its tasks settled: identify done -> systems ready; every
-   * system finished -> package ready; package done -> COMPLETED, or PARTIALLY_COMPLETED when a
-   * system failed.
-   */
-  /**
    * A step that failed for good goes into the audit trail beside the steps that succeeded
    * (`request.<type>.<system>.failed`; the error stays on the task, it may name the system's answer).
    */
@@ -493,6 +488,11 @@ export class RequestService {
     await this.audit.record({ actor: 'gateway', action: `request.${r.type.toLowerCase()}.${step}.failed`.slice(0, 64), requestId: r.id, subjectRef: r.subjectRef });
   }
 
+  /**
+   * Moves a request on after one of its tasks settled: identify done -> systems ready; every
+   * system finished -> package ready; package done -> COMPLETED, or PARTIALLY_COMPLETED when a
+   * system failed.
+   */
   async advance(requestId: string): Promise<void> {
     let woke = false;
     await retryTransient(() =>
@@ -556,15 +556,15 @@ export class RequestService {
 const UNSAFE_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\p{Cs}/u;
 
 /** Free text (a reason, evidence, a note): trimmed, within its length, no control characters. */
-function requireText(raw: string | null | undefined, min: number, max: number, rule: string): string {
+function requireText(name: string, raw: string | null | undefined, min: number, max: number, rule: string): string {
   const text = raw?.trim() ?? '';
-  if (UNSAFE_TEXT.test(text)) throw badInput(`${rule.replace(/ \(.*$| must.*$/, '')} must be plain text, without control characters`);
+  if (UNSAFE_TEXT.test(text)) throw badInput(`${name} must be plain text, without control characters`);
   if (text.length < min || text.length > max) throw badInput(rule);
   return text;
 }
 
 function requireReason(reason: string): string {
-  return requireText(reason, 3, 1000, 'reason must be 3-1000 characters of text');
+  return requireText('reason', reason, 3, 1000, 'reason must be 3-1000 characters of text');
 }
 
 export function encodeRequestCursor(r: DsrRequestEntity): string {

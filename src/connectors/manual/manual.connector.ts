@@ -42,7 +42,7 @@ export class ManualConnector implements Connector {
     readonly id: string,
     private readonly settings: ManualSettings,
   ) {
-    const types = Object.keys(settings.instructions).filter((t) => settings.instructions[t as ManualRequestType] && t !== 'LIFT_RESTRICTION') as ManualRequestType[];
+    const types = Object.keys(settings.instructions).filter((t) => settings.instructions[t as ManualRequestType]) as ManualRequestType[];
     const capabilities = new Set<Capability>(['MANUAL_STEPS', ...types.flatMap((t) => CAPABILITY[t] ?? [])]);
     this.system = {
       name: settings.name,
