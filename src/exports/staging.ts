@@ -16,6 +16,10 @@ import type { Row } from '../connectors/connector';
 import { csvLine, csvLineWriter, csvRow, neutralise } from './csv';
 import { type DeflatedEntry, DeflatedEntryWriter } from './deflated';
 import { assertDatasetName, assertSystemId } from './names';
+import { jsonLines } from './ndjson';
+
+/** Records serialised per write in entries mode (see writeEntries). */
+const CHUNK = 128;
 
 export interface StagedDataset {
   /** The dataset name (validated, see names.ts). */
@@ -64,7 +68,8 @@ interface EntryDataset {
   shape: EntryShape;
   json: DeflatedEntryWriter;
   csv: DeflatedEntryWriter;
-  toJson: (record: Row) => string;
+  /** The fields the JSON keeps of a record, when not all. */
+  pick: ((record: Row) => Row) | null;
   toCsv: (record: Row) => string;
 }
 
@@ -165,26 +170,31 @@ export class StagingWriter {
     await Promise.all([...this.staged.values()].flatMap((d) => [d.json.abort(), d.csv.abort()]));
   }
 
-  /** Entries mode: the records go on as JSON array lines and CSV lines, one write each per batch. */
+  /**
+   * Entries mode: the records go on as JSON array lines and CSV lines, CHUNK records per write
+   * (one string each, well under the size at which a string costs more to allocate than to build).
+   */
   private async writeEntries(dataset: string, records: readonly Row[]): Promise<void> {
     const target = this.staged.get(dataset) ?? (await this.openEntries(dataset));
-    let json = '';
-    let csv = '';
-    let separator = target.count === 0 ? '[\n' : ',\n';
     for (const record of records) {
       if (record === null || typeof record !== 'object' || Array.isArray(record)) {
         throw new TypeError(`StagingWriter(${this.systemId}): a record of ${dataset} must be a plain object`);
       }
       for (const key in record) {
+        if (target.keys.has(key)) continue;
         const value = record[key];
-        if (value !== undefined && typeof value !== 'function' && !target.keys.has(key) && Object.hasOwn(record, key)) target.keys.add(key);
+        if (value !== undefined && typeof value !== 'function' && Object.hasOwn(record, key)) target.keys.add(key);
       }
-      json += separator + target.toJson(record);
-      separator = ',\n';
-      csv += target.toCsv(record);
     }
-    target.count += records.length;
-    await Promise.all([target.json.write(json), target.csv.write(csv)]);
+    const writes: Promise<void>[] = [];
+    for (let from = 0; from < records.length; from += CHUNK) {
+      const chunk = records.slice(from, from + CHUNK);
+      let csv = '';
+      for (const record of chunk) csv += target.toCsv(record);
+      writes.push(target.json.write((target.count === 0 ? '[\n' : ',\n') + jsonLines(target.pick ? chunk.map(target.pick) : chunk)), target.csv.write(csv));
+      target.count += chunk.length;
+    }
+    await Promise.all(writes);
   }
 
   private async openEntries(dataset: string): Promise<EntryDataset> {
@@ -203,7 +213,7 @@ export class StagingWriter {
       json: new DeflatedEntryWriter(join(this.dir, `${dataset}.json.deflate`)),
       csv: new DeflatedEntryWriter(join(this.dir, `${dataset}.csv.deflate`)),
       // fromEntries defines own properties, so even a "__proto__" key stays plain data.
-      toJson: keep ? (record) => JSON.stringify(Object.fromEntries(Object.entries(record).filter(([key]) => keep.has(key)))) : (record) => JSON.stringify(record),
+      pick: keep ? (record) => Object.fromEntries(Object.entries(record).filter(([key]) => keep.has(key))) : null,
       toCsv: csvLineWriter(shape.columns),
     };
     this.staged.set(dataset, opened);
