@@ -151,22 +151,32 @@ const RECORD_BOUNDARY = /\},\{"(?=[^:,}])/g;
  */
 export function jsonLines(records: readonly Row[]): string {
   if (records.length === 0) return '';
-  if (!records.every(isFlat)) return records.map((r) => JSON.stringify(r)).join(',\n');
+  if (inheritsEnumerable() || !records.every(isFlat)) return records.map((r) => JSON.stringify(r)).join(',\n');
   const text = JSON.stringify(records);
   return text.slice(1, -1).replace(RECORD_BOUNDARY, '},\n{"');
 }
 
-/** A record JSON.stringify writes as `{"key":value,...}` with at least one key and only primitive values (see jsonLines). */
+/**
+ * A record JSON.stringify writes as `{"key":value,...}` with at least one key and only primitive
+ * values (see jsonLines). A plain object, so that (with nothing enumerable on Object.prototype,
+ * see inheritsEnumerable) every key `for...in` visits is its own, as JSON.stringify sees them.
+ */
 function isFlat(record: Row): boolean {
+  if (Object.getPrototypeOf(record) !== Object.prototype) return false;
   let first: string | undefined;
   for (const key in record) {
     const value = record[key];
     if (value === undefined) continue;
     if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return false;
-    if (!Object.hasOwn(record, key)) return false;
     first ??= key;
   }
   if (first === undefined) return false;
   const c = first.charCodeAt(0);
   return c !== 0x3a && c !== 0x2c && c !== 0x7d; // ':' ',' '}'
+}
+
+/** Whether Object.prototype has an enumerable property (which `for...in` would visit on every record). */
+function inheritsEnumerable(): boolean {
+  for (const key in Object.prototype) if (key !== undefined) return true;
+  return false;
 }

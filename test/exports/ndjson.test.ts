@@ -78,6 +78,7 @@ describe('jsonLines', () => {
     ['a nested array of records', [{ a: [{ x: 1 }, { y: 2 }] }, { b: 1 }]],
     ['a nested object', [{ a: { x: '},{"' } }, { b: 1 }]],
     ['a date', [{ at: new Date(0) }, { b: 1 }]],
+    ['a record made by a class', [{ a: 'x},{' }, new (class Row { ':b' = 1 })()]],
   ])('stays exact with %s', (_name, rows) => {
     expect(jsonLines(rows as Record<string, unknown>[])).toBe(oneByOne(rows as Record<string, unknown>[]));
   });
@@ -98,6 +99,16 @@ describe('jsonLines', () => {
         return r;
       });
       expect(jsonLines(rows)).toBe(oneByOne(rows));
+    }
+  });
+
+  it('stays exact when Object.prototype has an enumerable property', () => {
+    const rows = [{ a: 1 }, {}, { c: 2 }];
+    Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
+    try {
+      expect(jsonLines(rows)).toBe(oneByOne(rows));
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
     }
   });
 
