@@ -65,16 +65,16 @@ export function csvLineWriter(columns: readonly string[]): (record: Row) => stri
       const column = cols[i]!;
       const value = record[column];
       let text: string;
-      if (typeof value === 'string') text = Object.hasOwn(record, column) ? value : '';
-      else if (typeof value === 'number') {
+      if (typeof value === 'number') {
         // a finite number's text needs no quotes, and only a minus sign neutralising
         text = Number.isFinite(value) && Object.hasOwn(record, column) ? (value < 0 ? `'${value}` : String(value)) : '';
-        line += i === 0 ? text : `,${text}`;
-        continue;
-      } else if (value === undefined || value === null) text = '';
-      else text = Object.hasOwn(record, column) ? cellText(value) : '';
-      if (text.length > 0 && DANGEROUS_CODES.has(text.charCodeAt(0))) text = `'${text}`;
-      if (NEEDS_QUOTES.test(text)) text = `"${text.replace(/"/g, '""')}"`;
+      } else {
+        if (typeof value === 'string') text = Object.hasOwn(record, column) ? value : '';
+        else if (value === undefined || value === null) text = '';
+        else text = Object.hasOwn(record, column) ? cellText(value) : '';
+        if (text.length > 0 && DANGEROUS_CODES.has(text.charCodeAt(0))) text = `'${text}`;
+        if (NEEDS_QUOTES.test(text)) text = `"${text.replace(/"/g, '""')}"`;
+      }
       line += i === 0 ? text : `,${text}`;
     }
     return `${line}\r\n`;

@@ -450,15 +450,16 @@ export class AppConnector implements Connector {
     });
   }
 
+  /** The corrections checked as rectify checks them, before the request is accepted. */
+  checkChanges(changes: FieldChange[]): void {
+    validateChanges(changes);
+  }
+
   /**
    * Corrects profile fields (first_name, last_name, phone, email): every change is checked before
    * anything is written, then all are applied in one UPDATE. An email another account already
    * uses is refused (CONFLICT).
    */
-  checkChanges(changes: FieldChange[]): void {
-    validateChanges(changes);
-  }
-
   async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
     const values = validateChanges(changes);
     signal.throwIfAborted();

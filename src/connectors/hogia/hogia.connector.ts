@@ -173,14 +173,15 @@ export class HogiaConnector implements Connector {
     return { status: 'SUCCEEDED', note: parts.filter(Boolean).join('; ') };
   }
 
-  /**
-   * Corrects givenName, surName, email and phone on the subject's own contact records. Every change
-   * is checked first (BAD_USER_INPUT before any call); then one PUT per record that differs.
-   */
+  /** The corrections checked as rectify checks them, before the request is accepted. */
   checkChanges(changes: FieldChange[]): void {
     parseRectification(changes);
   }
 
+  /**
+   * Corrects givenName, surName, email and phone on the subject's own contact records. Every change
+   * is checked first (BAD_USER_INPUT before any call); then one PUT per record that differs.
+   */
   async rectify(subject: SubjectKey, changes: FieldChange[], signal: AbortSignal): Promise<ActionOutcome> {
     const rectification = parseRectification(changes);
     const [contacts] = await this.contactsOf([subject], signal);

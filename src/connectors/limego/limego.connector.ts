@@ -127,6 +127,7 @@ export class LimeGoConnector implements Connector {
     return this.manualStep(subject, MANUAL_INSTRUCTIONS.OBJECTION, signal);
   }
 
+  /** The corrections checked as rectify checks them, before the request is accepted. */
   checkChanges(changes: FieldChange[]): void {
     checkCorrections(changes);
   }

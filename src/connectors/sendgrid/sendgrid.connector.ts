@@ -223,16 +223,17 @@ export class SendGridConnector implements Connector {
     };
   }
 
+  /** The corrections checked as rectify checks them, before the request is accepted. */
+  checkChanges(changes: FieldChange[]): void {
+    rectification(changes);
+  }
+
   /**
    * Corrects first_name and last_name of the subject's marketing contacts (PUT
    * /v3/marketing/contacts, with every identifier of the contact so SendGrid updates it rather than
    * adding another). Other fields, empty values and values SendGrid would refuse are refused
    * before anything is read or changed. A contact already as asked is not sent again.
    */
-  checkChanges(changes: FieldChange[]): void {
-    rectification(changes);
-  }
-
   async rectify(subject: SubjectKey, changes: FieldChange[], caller: AbortSignal): Promise<ActionOutcome> {
     const wanted = rectification(changes);
     const signal = forManyCalls(caller);
